@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+// Entry point. Node 24 runs the TypeScript sources directly (type stripping); `npm start` puts
+// Node 24 on PATH through the `node` devDependency whatever the machine has.
+import { main } from '../cli/main.ts'
+
+const [major] = process.versions.node.split('.').map(Number)
+if ((major ?? 0) < 23) {
+  process.stderr.write(
+    `hookhouse needs Node 24 (this is ${process.version}): run it through npm (npm start, npm run hookhouse -- ...), which uses the node package installed by npm install\n`,
+  )
+  process.exit(2)
+}
+await main(process.argv.slice(2))

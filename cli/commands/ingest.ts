@@ -1,0 +1,61 @@
+import type { Command } from '../command.ts'
+import { createRuntime } from '../runtime.ts'
+import { resolveWebhookAuth } from '../webhook-auth.ts'
+import { ensureTopics } from '../../lib/kafka/topics.ts'
+import { defaultSpoolDir, startIngest } from '../../services/ingest/index.ts'
+import { ConfigError } from '../../lib/config.ts'
+
+export const ingestCommand: Command = {
+  name: 'ingest',
+  summary: 'Run the webhook ingest alone: POST /webhooks to Kafka (for a real deployment)',
+  usage: 'hookhouse ingest',
+  options: [],
+  settings: [
+    'KAFKA_BROKERS',
+    'KAFKA_TOPIC',
+    'KAFKA_DLQ_TOPIC',
+    'KAFKA_PARTITIONS',
+    'HOST',
+    'INGEST_PORT',
+    'INGEST_BODY_LIMIT',
+    'WEBHOOK_TOKENS',
+    'WEBHOOK_SIGNING_SECRETS',
+    'WEBHOOK_ALLOW_UNAUTHENTICATED',
+    'SPOOL_MAX_BYTES',
+    'HOOKHOUSE_DATA_DIR',
+    'LOG_LEVEL',
+  ],
+  async run() {
+    const rt = createRuntime('ingest')
+    const { cfg } = rt
+    if (!cfg.KAFKA_BROKERS)
+      throw new ConfigError(
+        'KAFKA_BROKERS is unset: expected host:port of your Kafka brokers (or use `hookhouse start` for a local one)',
+      )
+    const { auth } = resolveWebhookAuth(cfg, { generate: false })
+    await ensureTopics(cfg.KAFKA_BROKERS, [
+      { topic: cfg.KAFKA_TOPIC, partitions: cfg.KAFKA_PARTITIONS },
+      { topic: cfg.KAFKA_DLQ_TOPIC, partitions: 1 },
+    ]).catch((err: Error) =>
+      rt.log.warn(
+        { err: err.message },
+        'could not check the topics: Kafka unreachable, spooling until it answers',
+      ),
+    )
+    const ingest = await startIngest({
+      brokers: cfg.KAFKA_BROKERS,
+      topic: cfg.KAFKA_TOPIC,
+      deadLetterTopic: cfg.KAFKA_DLQ_TOPIC,
+      auth,
+      host: cfg.HOST,
+      port: cfg.INGEST_PORT,
+      bodyLimit: cfg.INGEST_BODY_LIMIT,
+      spoolDir: defaultSpoolDir(cfg.HOOKHOUSE_DATA_DIR),
+      spoolMaxBytes: cfg.SPOOL_MAX_BYTES,
+      log: rt.log,
+    })
+    rt.onShutdown('ingest', () => ingest.close())
+    rt.say(`ingest: ${ingest.url}`)
+    await new Promise(() => {})
+  },
+}

@@ -1,0 +1,36 @@
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { ensureKafkaJars, startLocalKafka } from '../../lib/kafka/local-broker.ts'
+import type { Command } from '../command.ts'
+import { createRuntime } from '../runtime.ts'
+
+export const kafkaCommand: Command = {
+  name: 'kafka',
+  summary:
+    'Run the local single-node Kafka broker alone (what start uses when KAFKA_BROKERS is unset)',
+  usage: 'hookhouse kafka [--port N] [--fetch-only]',
+  options: [
+    '--port N       broker port (default 9092, or any free port when taken)',
+    '--fetch-only   fetch the broker jars from Maven Central into the cache and exit',
+  ],
+  settings: ['HOOKHOUSE_DATA_DIR'],
+  async run(argv) {
+    const { values } = parseArgs({
+      args: argv,
+      options: { port: { type: 'string' }, 'fetch-only': { type: 'boolean' } },
+    })
+    const rt = createRuntime('kafka')
+    if (values['fetch-only']) {
+      rt.say(`Kafka jars in ${await ensureKafkaJars(rt.say)}`)
+      return
+    }
+    const kafka = await startLocalKafka({
+      dataDir: join(rt.cfg.HOOKHOUSE_DATA_DIR, 'kafka'),
+      preferredPort: values.port ? Number(values.port) : 9092,
+      log: rt.say,
+    })
+    rt.onShutdown('kafka', () => kafka.stop())
+    rt.say(`KAFKA_BROKERS=${kafka.brokers.join(',')}  (Ctrl-C stops it)`)
+    await new Promise(() => {})
+  },
+}

@@ -1,0 +1,69 @@
+import type { Command } from '../command.ts'
+import { createRuntime } from '../runtime.ts'
+import { resolveWebhookAuth } from '../webhook-auth.ts'
+import { clickhouseTargetFromConfig, describeTarget } from '../../lib/clickhouse/client-factory.ts'
+import { migrateTarget } from '../../lib/clickhouse/migrations.ts'
+import { resolveKafka } from '../../lib/kafka/kafka-target.ts'
+import { ensureTopics } from '../../lib/kafka/topics.ts'
+import { migrationsDir } from '../../lib/paths.ts'
+import { defaultSpoolDir, startIngest } from '../../services/ingest/index.ts'
+import { allSettingNames } from '../../lib/config.ts'
+
+export const startCommand: Command = {
+  name: 'start',
+  summary:
+    'Run the whole pipeline in one process (local Kafka and embedded ClickHouse unless configured)',
+  usage: 'hookhouse start',
+  options: [],
+  settings: allSettingNames(),
+  async run() {
+    const started = Date.now()
+    const rt = createRuntime('hookhouse')
+    const { cfg } = rt
+    const { auth, generatedToken } = resolveWebhookAuth(cfg, { generate: true })
+
+    const kafka = await resolveKafka(cfg, rt.say)
+    const local = kafka.local
+    if (local) rt.onShutdown('local Kafka', () => local.stop())
+    await ensureTopics(kafka.brokers, [
+      { topic: cfg.KAFKA_TOPIC, partitions: cfg.KAFKA_PARTITIONS },
+      { topic: cfg.KAFKA_DLQ_TOPIC, partitions: 1 },
+    ])
+
+    const target = clickhouseTargetFromConfig(cfg)
+    const migrated = await migrateTarget(target, migrationsDir, { cluster: cfg.CLICKHOUSE_CLUSTER })
+    rt.say(
+      `${describeTarget(target)}: ${migrated.applied.length} migrations applied, ${migrated.skipped.length} already there`,
+    )
+
+    const ingest = await startIngest({
+      brokers: kafka.brokers,
+      topic: cfg.KAFKA_TOPIC,
+      deadLetterTopic: cfg.KAFKA_DLQ_TOPIC,
+      auth,
+      host: cfg.HOST,
+      port: cfg.INGEST_PORT,
+      bodyLimit: cfg.INGEST_BODY_LIMIT,
+      spoolDir: defaultSpoolDir(cfg.HOOKHOUSE_DATA_DIR),
+      spoolMaxBytes: cfg.SPOOL_MAX_BYTES,
+      log: rt.log,
+    })
+    rt.onShutdown('ingest', () => ingest.close())
+
+    rt.say('')
+    rt.say(`hookhouse is up (${((Date.now() - started) / 1000).toFixed(1)} s)`)
+    rt.say(`  ingest URL:     ${ingest.url}`)
+    rt.say(`  Kafka:          ${kafka.brokers.join(',')}${local ? ' (local broker)' : ''}`)
+    if (generatedToken) {
+      rt.say(`  webhook token:  ${generatedToken}`)
+      rt.say(
+        `                  (generated once, kept in ${cfg.HOOKHOUSE_DATA_DIR}/webhook-token; set WEBHOOK_TOKENS to choose your own)`,
+      )
+    }
+    rt.say(
+      'Point a GitLab group webhook (Settings > Webhooks) at the ingest URL with that secret token.',
+    )
+    rt.say('Ctrl-C stops everything.')
+    await new Promise(() => {})
+  },
+}
