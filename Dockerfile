@@ -13,14 +13,18 @@
 # /app, not in node_modules, so that rule never applies.) The build stage still runs `npm run build`,
 # so an image is only produced from sources that compile.
 
-# ---- build: full dependency tree, compile check, then the production tree -----------------------
+# ---- build: full dependency tree, compile check, then the production tree ----------------------
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 
 COPY package.json package-lock.json ./
-# The full tree: tsc and the rest of the dev tools. npm's `node` package (a devDependency that pins
-# Node 24 for npm scripts on machines with an older Node) is installed here too, and left here.
-RUN npm ci --no-audit --no-fund
+# `npm install`, not `npm ci`: package-lock.json lists chdb's native library for linux-x64 only
+# (@chdb/lib-linux-x64-gnu), not its other platforms' optional packages, and `npm ci` refuses such a
+# lock ("Missing: @chdb/lib-darwin-arm64@ from lock file"). `npm install` keeps every version the
+# lock pins and resolves only those, whose versions chdb pins exactly. Back to `npm ci` once the
+# lock lists them. The full tree holds tsc and npm's `node` package (a devDependency that pins
+# Node 24 for npm scripts on machines with an older Node); neither reaches the runtime stage.
+RUN npm install --no-audit --no-fund
 
 COPY tsconfig.json tsconfig.build.json ./
 COPY bin ./bin
@@ -29,10 +33,10 @@ COPY lib ./lib
 COPY services ./services
 RUN npm run build
 
-# Replace the tree by the production dependencies only. The runtime uses the image's own Node 24,
-# never npm's `node` package. chdb's native library comes from its optional dependency
-# @chdb/lib-linux-<arch>-gnu, which needs glibc: bookworm has it (an Alpine image would not).
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+# Drop the dev dependencies: the runtime uses the image's own Node 24, never npm's `node` package.
+# chdb's native library comes from its optional dependency @chdb/lib-linux-<arch>-gnu, which needs
+# glibc: bookworm has it (an Alpine image would not).
+RUN npm prune --omit=dev && npm cache clean --force
 
 # ---- runtime ------------------------------------------------------------------------------------
 FROM node:24-bookworm-slim AS runtime

@@ -13,14 +13,16 @@ const run = promisify(execFile)
 import { repoRoot } from '../paths.ts'
 const pomFile = join(repoRoot, 'scripts', 'local-kafka', 'pom.xml')
 
-export const kafkaVersion =
-  /<kafka\.version>([^<]+)</.exec(readFileSync(pomFile, 'utf8'))?.[1] ?? ''
+/** The broker version pinned in the pom; read when first needed, not when this module loads. */
+export function kafkaVersion(): string {
+  return /<kafka\.version>([^<]+)</.exec(readFileSync(pomFile, 'utf8'))?.[1] ?? ''
+}
 
 export function kafkaCacheDir(): string {
   const base =
     process.env.HOOKHOUSE_CACHE_DIR ??
     join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'hookhouse')
-  return join(base, `kafka-${kafkaVersion}`)
+  return join(base, `kafka-${kafkaVersion()}`)
 }
 
 type Log = (line: string) => void
@@ -30,7 +32,7 @@ export async function ensureKafkaJars(log: Log = () => {}): Promise<string> {
   const dir = kafkaCacheDir()
   const libs = join(dir, 'libs')
   if (existsSync(join(dir, 'complete'))) return libs
-  log(`fetching Apache Kafka ${kafkaVersion} from Maven Central into ${dir} (once)`)
+  log(`fetching Apache Kafka ${kafkaVersion()} from Maven Central into ${dir} (once)`)
   const tmp = join(dir, `libs.${process.pid}.tmp`)
   rmSync(tmp, { recursive: true, force: true })
   mkdirSync(dir, { recursive: true })
@@ -215,7 +217,7 @@ export async function startLocalKafka(opts: LocalKafkaOptions): Promise<LocalKaf
     ;(c.stdin as unknown as { unref?: () => void }).unref?.()
     c.unref()
     await waitUntilAnswering(port, exited, logFile, opts.startTimeoutMs ?? 90_000)
-    log(`Kafka ${kafkaVersion} listening on 127.0.0.1:${port} (log: ${logFile})`)
+    log(`Kafka ${kafkaVersion()} listening on 127.0.0.1:${port} (log: ${logFile})`)
   }
 
   const kill = () => {

@@ -2,11 +2,11 @@
 // There is no Docker engine to run the stack here, so this is what keeps a renamed setting, a
 // wrong port or a data source uid from breaking the deployment silently.
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, relative } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
 import { loadConfig, settings } from '../../lib/config.ts'
-import { repoRoot } from '../../lib/paths.ts'
+import * as paths from '../../lib/paths.ts'
 
 type EnvValue = string | number | boolean | null
 
@@ -38,6 +38,7 @@ const settingNames = Object.keys(settings)
 /** What a `${VAR:?message}` gets here: a value the setting accepts, as a user would set it. */
 const samples: Record<string, string> = { WEBHOOK_TOKENS: 'sample-token' }
 
+const { repoRoot } = paths
 const read = (path: string) => readFileSync(join(repoRoot, path), 'utf8')
 // Compose honours YAML merge keys (`<<: *hookhouse`); the yaml package does when asked.
 const compose = parse(read('docker-compose.yml'), { merge: true }) as ComposeFile
@@ -95,21 +96,26 @@ function environment(name: string): Record<string, string> {
   return out
 }
 
-/** The runtime stage of the Dockerfile: the last `FROM` onwards, continuation lines joined. */
-const runtimeStage = (
-  read('Dockerfile')
-    .replace(/\\\n/g, ' ')
-    .split(/^FROM /m)
-    .at(-1) ?? ''
-)
-  .split('\n')
-  .filter((line) => !line.trimStart().startsWith('#'))
+/** The Dockerfile's stages, continuation lines joined and comments dropped. */
+const stages = read('Dockerfile')
+  .replace(/\\\n/g, ' ')
+  .split(/^FROM /m)
+  .slice(1)
+  .map((stage) => stage.split('\n').filter((line) => !line.trimStart().startsWith('#')))
+const buildStage = stages.at(0) ?? []
+const runtimeStage = stages.at(-1) ?? []
 
-function instruction(name: string): string[] {
-  return runtimeStage
+function instruction(name: string, stage = runtimeStage): string[] {
+  return stage
     .filter((line) => line.startsWith(`${name} `))
     .map((line) => line.slice(name.length).trim())
 }
+
+/** Sources a stage copies from the build context (not from another stage). */
+const copied = (stage: string[]) =>
+  instruction('COPY', stage)
+    .filter((args) => !args.startsWith('--from'))
+    .flatMap((args) => args.split(/\s+/).slice(0, -1))
 
 const imageEnv: Record<string, string> = Object.fromEntries(
   instruction('ENV').flatMap((args) =>
@@ -216,6 +222,16 @@ describe('docker-compose.yml against lib/config.ts', () => {
     expect(instruction('ENTRYPOINT')).toEqual(['["node", "bin/hookhouse.ts"]'])
     const [cmd] = instruction('CMD')
     expect(commands).toContain((JSON.parse(cmd ?? '[]') as string[])[0])
+  })
+
+  it('builds the image from every source folder and runs with the folders read at run time', () => {
+    const sources = (JSON.parse(read('tsconfig.build.json')) as { include: string[] }).include
+    const runtimeFolders = Object.entries(paths)
+      .filter(([name]) => name !== 'repoRoot')
+      .map(([, dir]) => relative(repoRoot, dir))
+    expect(runtimeFolders).toContain('migrations')
+    expect(copied(buildStage)).toEqual(expect.arrayContaining(sources))
+    expect(copied(runtimeStage)).toEqual(expect.arrayContaining([...sources, ...runtimeFolders]))
   })
 
   it('sets only variables that lib/config.ts reads', () => {
