@@ -29,7 +29,12 @@ afterAll(async () => {
 /** A push of project 7 whose body carries a sequence number, so order can be checked. */
 function push(n: number): string {
   const body = JSON.parse(seed('gitlab-11/push').body) as Record<string, unknown>
-  return JSON.stringify({ ...body, project_id: 7, project: { ...(body.project as object), id: 7 }, after: `seq-${n}` })
+  return JSON.stringify({
+    ...body,
+    project_id: 7,
+    project: { ...(body.project as object), id: 7 },
+    after: `seq-${n}`,
+  })
 }
 
 describe('a Kafka outage', () => {
@@ -53,7 +58,10 @@ describe('a Kafka outage', () => {
     for (let n = 10; n < 30; n++) await send(n)
     expect(acked.filter((a) => a.status === 202).length).toBeGreaterThan(0)
     const ready = await fetch(ingest.url.replace('/webhooks', '/readyz'))
-    expect(await ready.json()).toMatchObject({ kafka: 'unreachable', spool: { depth: expect.any(Number) } })
+    expect(await ready.json()).toMatchObject({
+      kafka: 'unreachable',
+      spool: { depth: expect.any(Number) },
+    })
 
     // The ingest stops with events still in its spool; a new one on the same spool takes over.
     await ingest.stop()

@@ -10,14 +10,29 @@ describe('parseWebhookBody', () => {
   })
 
   it('keeps the last of duplicated keys', () => {
-    expect(parseWebhookBody(Buffer.from('{"u": 1, "u": 2}'))).toMatchObject({ value: { u: 2 }, repaired: false })
+    expect(parseWebhookBody(Buffer.from('{"u": 1, "u": 2}'))).toMatchObject({
+      value: { u: 2 },
+      repaired: false,
+    })
   })
 
   it('says what is wrong with a body it cannot use', () => {
-    expect(parseWebhookBody(Buffer.from('  '))).toMatchObject({ ok: false, error: { code: 'HH_EMPTY_BODY' } })
-    expect(parseWebhookBody(Buffer.from('{"a": '))).toMatchObject({ ok: false, error: { code: 'HH_INVALID_JSON' } })
-    expect(parseWebhookBody(Buffer.from('"text"'))).toMatchObject({ ok: false, error: { code: 'HH_NOT_AN_OBJECT' } })
-    expect(parseWebhookBody(Buffer.from([0x7b, 0xc3, 0x28, 0x7d]))).toMatchObject({ ok: false, error: { code: 'HH_INVALID_UTF8' } })
+    expect(parseWebhookBody(Buffer.from('  '))).toMatchObject({
+      ok: false,
+      error: { code: 'HH_EMPTY_BODY' },
+    })
+    expect(parseWebhookBody(Buffer.from('{"a": '))).toMatchObject({
+      ok: false,
+      error: { code: 'HH_INVALID_JSON' },
+    })
+    expect(parseWebhookBody(Buffer.from('"text"'))).toMatchObject({
+      ok: false,
+      error: { code: 'HH_NOT_AN_OBJECT' },
+    })
+    expect(parseWebhookBody(Buffer.from([0x7b, 0xc3, 0x28, 0x7d]))).toMatchObject({
+      ok: false,
+      error: { code: 'HH_INVALID_UTF8' },
+    })
   })
 })
 

@@ -13,7 +13,11 @@ const tempDir = () => {
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
 })
-const rec = (i: number) => ({ topic: 't', key: i % 2 ? Buffer.from(`k${i}`) : null, value: Buffer.from(`value-${i}`) })
+const rec = (i: number) => ({
+  topic: 't',
+  key: i % 2 ? Buffer.from(`k${i}`) : null,
+  value: Buffer.from(`value-${i}`),
+})
 
 describe('Spool', () => {
   it('gives records back in append order, across a reopen', async () => {
@@ -63,7 +67,9 @@ describe('Spool', () => {
     const dir = tempDir()
     const s = await Spool.open(dir, 100)
     await s.append([rec(0)])
-    await expect(s.append([{ topic: 't', key: null, value: Buffer.alloc(200) }])).rejects.toThrow(SpoolFullError)
+    await expect(s.append([{ topic: 't', key: null, value: Buffer.alloc(200) }])).rejects.toThrow(
+      SpoolFullError,
+    )
     expect(s.depth).toBe(1)
     await s.close()
   })
