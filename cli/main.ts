@@ -4,10 +4,17 @@ import type { Command } from './command.ts'
 import { ingestCommand } from './commands/ingest.ts'
 import { kafkaCommand } from './commands/kafka.ts'
 import { migrateCommand } from './commands/migrate.ts'
+import { projectorCommand } from './commands/projector.ts'
 import { startCommand } from './commands/start.ts'
 import { fail } from './runtime.ts'
 
-const commands: Command[] = [startCommand, ingestCommand, migrateCommand, kafkaCommand]
+const commands: Command[] = [
+  startCommand,
+  ingestCommand,
+  projectorCommand,
+  migrateCommand,
+  kafkaCommand,
+]
 
 function mainHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length))

@@ -116,6 +116,25 @@ export const settings = {
     default: '6',
     parse: integer(1, 1000),
   },
+  PROJECTOR_GROUP_ID: {
+    description:
+      'Kafka consumer group of the projector; replicas in one group share the partitions.',
+    expects: 'a Kafka group id',
+    default: 'hookhouse-projector',
+    parse: text,
+  },
+  PROJECTOR_BATCH_MAX_EVENTS: {
+    description: 'Most events folded into one insert per table.',
+    expects: 'an integer 1-1000000',
+    default: '10000',
+    parse: integer(1, 1_000_000),
+  },
+  PROJECTOR_BATCH_MAX_WAIT_MS: {
+    description: 'Longest the broker holds a fetch to fill a batch: the floor of freshness.',
+    expects: 'an integer number of milliseconds 1-60000',
+    default: '250',
+    parse: integer(1, 60_000),
+  },
   CLICKHOUSE_URL: {
     description: 'ClickHouse server HTTP URL. Unset: the embedded engine (chdb) in the data dir.',
     expects: 'an http(s) URL such as http://localhost:8123',

@@ -8,6 +8,8 @@ import { ensureTopics } from '../../lib/kafka/topics.ts'
 import { migrationsDir } from '../../lib/paths.ts'
 import { defaultSpoolDir, startIngest } from '../../services/ingest/index.ts'
 import { allSettingNames } from '../../lib/config.ts'
+import { startProjectorService } from '../../services/projector/index.ts'
+import { projectorOptions } from './projector.ts'
 
 export const startCommand: Command = {
   name: 'start',
@@ -50,10 +52,16 @@ export const startCommand: Command = {
     })
     rt.onShutdown('ingest', () => ingest.close())
 
+    const projector = await startProjectorService(
+      projectorOptions(cfg, kafka.brokers, target, rt.log),
+    )
+    rt.onShutdown('projector', () => projector.close())
+
     rt.say('')
     rt.say(`hookhouse is up (${((Date.now() - started) / 1000).toFixed(1)} s)`)
     rt.say(`  ingest URL:     ${ingest.url}`)
     rt.say(`  Kafka:          ${kafka.brokers.join(',')}${local ? ' (local broker)' : ''}`)
+    rt.say(`  ClickHouse:     ${describeTarget(target)}, database ${target.database}`)
     if (generatedToken) {
       rt.say(`  webhook token:  ${generatedToken}`)
       rt.say(

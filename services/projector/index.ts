@@ -1,0 +1,54 @@
+// Starts the projector on its own ClickHouse session (so its inserts never queue behind a
+// dashboard's read on the embedded engine).
+import { createCodec } from '../../lib/avro/codec.ts'
+import type { DeadLetter, Event } from '../../lib/avro/types.generated.ts'
+import { openClickHouse, type ClickHouseTarget } from '../../lib/clickhouse/client-factory.ts'
+import type { Logger } from '../../lib/logger.ts'
+import { schemasDir } from '../../lib/paths.ts'
+import { createProjectorMetrics, type ProjectorMetrics } from './metrics.ts'
+import { startProjector, type RunningProjector } from './projector.ts'
+
+export interface ProjectorServiceOptions {
+  brokers: string[]
+  topic: string
+  deadLetterTopic: string
+  groupId: string
+  clickhouse: ClickHouseTarget
+  log: Logger
+  batchMaxEvents?: number
+  batchMaxWaitMs?: number
+}
+
+export interface ProjectorService extends RunningProjector {
+  metrics: ProjectorMetrics
+}
+
+export async function startProjectorService(
+  opts: ProjectorServiceOptions,
+): Promise<ProjectorService> {
+  const clickhouse = await openClickHouse(opts.clickhouse)
+  const metrics = createProjectorMetrics()
+  const running = await startProjector({
+    brokers: opts.brokers,
+    topic: opts.topic,
+    deadLetterTopic: opts.deadLetterTopic,
+    groupId: opts.groupId,
+    clickhouse,
+    eventCodec: createCodec<Event>(schemasDir, 'event'),
+    deadLetterCodec: createCodec<DeadLetter>(schemasDir, 'dead_letter'),
+    log: opts.log.child({ service: 'projector' }),
+    metrics,
+    batchMaxEvents: opts.batchMaxEvents ?? 10_000,
+    batchMaxWaitMs: opts.batchMaxWaitMs ?? 250,
+  })
+  return {
+    metrics,
+    get folded() {
+      return running.folded
+    },
+    async close() {
+      await running.close()
+      await clickhouse.close()
+    },
+  }
+}

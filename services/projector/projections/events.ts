@@ -1,0 +1,26 @@
+// events: every event of the log, one row, with the original body (migrations/0001_events.sql).
+import type { Projection } from './types.ts'
+import { id, iso, isoAt, text } from './values.ts'
+
+export const events: Projection = {
+  table: 'events',
+  project(e, at) {
+    return [
+      {
+        event_id: e.event_id,
+        source: e.source,
+        kind: e.kind,
+        event_header: text(e.event_header),
+        instance: text(e.instance),
+        project_id: id(e.project_id),
+        project_path: text(e.project_path),
+        group_path: text(e.group_path),
+        occurred_at: iso(e.occurred_at),
+        received_at: isoAt(e.received_at),
+        payload: e.body.toString('utf8'),
+        kafka_partition: at.partition,
+        kafka_offset: at.offset,
+      },
+    ]
+  },
+}

@@ -1,0 +1,180 @@
+// The projector: consume the event log, fold each batch into rows per table, insert each table's
+// rows in one insert, and commit the Kafka offsets only after ClickHouse acknowledged every insert
+// of the batch. A crash anywhere before the commit replays the batch; the tables are
+// ReplacingMergeTree keyed so that a replayed row replaces its twin (read with FINAL), and
+// identical retries are dropped outright by insert_deduplication_token.
+import { Kafka, logLevel, type Consumer, type EachBatchPayload, type Producer } from 'kafkajs'
+import type { ClickHouseClient } from '../../lib/clickhouse/client-factory.ts'
+import type { Codec } from '../../lib/avro/codec.ts'
+import type { DeadLetter, Event } from '../../lib/avro/types.generated.ts'
+import type { Logger } from '../../lib/logger.ts'
+import { projections } from './projections/index.ts'
+import type { Row } from './projections/types.ts'
+import type { ProjectorMetrics } from './metrics.ts'
+
+export interface ProjectorOptions {
+  brokers: string[]
+  topic: string
+  deadLetterTopic: string
+  groupId: string
+  clickhouse: ClickHouseClient
+  eventCodec: Codec<Event>
+  deadLetterCodec: Codec<DeadLetter>
+  log: Logger
+  metrics: ProjectorMetrics
+  /** Most events folded into one insert per table. */
+  batchMaxEvents: number
+  /** Longest the broker holds a fetch to fill a batch: the floor of freshness at low traffic. */
+  batchMaxWaitMs: number
+  fromBeginning?: boolean
+  /** Fault injection for tests: runs after the inserts of a batch, before its offset commit. */
+  beforeCommit?: (slice: { partition: number; first: string; last: string }) => Promise<void>
+}
+
+export interface RunningProjector {
+  /** Events folded since start. */
+  readonly folded: number
+  close(): Promise<void>
+}
+
+export interface FoldResult {
+  rows: Map<string, Row[]>
+  poison: { offset: string; reason: string; value: Buffer }[]
+}
+
+/** Decodes and folds one slice of a partition into rows per table. Pure but for the codec. */
+export function fold(
+  messages: { offset: string; value: Buffer | null }[],
+  partition: number,
+  codec: Codec<Event>,
+): FoldResult {
+  const rows = new Map<string, Row[]>(projections.map((p) => [p.table, []]))
+  const poison: FoldResult['poison'] = []
+  for (const m of messages) {
+    let event: Event
+    try {
+      if (!m.value) throw new Error('empty record')
+      event = codec.decode(m.value)
+    } catch (err) {
+      poison.push({
+        offset: m.offset,
+        reason: (err as Error).message,
+        value: m.value ?? Buffer.alloc(0),
+      })
+      continue
+    }
+    const at = { partition, offset: m.offset }
+    for (const p of projections) rows.get(p.table)?.push(...p.project(event, at))
+  }
+  return { rows, poison }
+}
+
+export async function startProjector(opts: ProjectorOptions): Promise<RunningProjector> {
+  const kafka = new Kafka({
+    brokers: opts.brokers,
+    clientId: 'hookhouse-projector',
+    logLevel: logLevel.WARN,
+  })
+  const consumer: Consumer = kafka.consumer({
+    groupId: opts.groupId,
+    maxWaitTimeInMs: opts.batchMaxWaitMs,
+    maxBytesPerPartition: 8 * 1024 * 1024,
+    sessionTimeout: 30_000,
+    heartbeatInterval: 3_000,
+  })
+  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 })
+  await Promise.all([consumer.connect(), producer.connect()])
+  await consumer.subscribe({ topic: opts.topic, fromBeginning: opts.fromBeginning ?? true })
+  let folded = 0
+
+  const insertAll = async (rows: Map<string, Row[]>, token: string) => {
+    await Promise.all(
+      [...rows].map(async ([table, values]) => {
+        if (values.length === 0) return
+        const started = process.hrtime.bigint()
+        await opts.clickhouse.insert({
+          table,
+          values,
+          format: 'JSONEachRow',
+          clickhouse_settings: {
+            date_time_input_format: 'best_effort',
+            insert_deduplicate: 1,
+            insert_deduplication_token: `${token}:${table}`,
+          },
+        })
+        opts.metrics.insertSeconds.observe(
+          { table },
+          Number(process.hrtime.bigint() - started) / 1e9,
+        )
+      }),
+    )
+  }
+
+  const eachBatch = async ({ batch, heartbeat, isRunning, isStale }: EachBatchPayload) => {
+    for (let i = 0; i < batch.messages.length; i += opts.batchMaxEvents) {
+      if (!isRunning() || isStale()) return
+      const slice = batch.messages.slice(i, i + opts.batchMaxEvents)
+      const first = slice[0]?.offset
+      const last = slice.at(-1)?.offset
+      if (first === undefined || last === undefined) continue
+      const { rows, poison } = fold(slice, batch.partition, opts.eventCodec)
+      for (const p of poison) {
+        // An undecodable record cannot be projected, now or on replay: keep it with the reason
+        // on the dead-letter topic, and let the group go on.
+        opts.log.error(
+          { partition: batch.partition, offset: p.offset, reason: p.reason },
+          'poison record dead-lettered',
+        )
+        opts.metrics.poison.inc()
+        await producer.send({
+          topic: opts.deadLetterTopic,
+          acks: -1,
+          messages: [
+            {
+              key: `${batch.topic}:${batch.partition}:${p.offset}`,
+              value: opts.deadLetterCodec.encode({
+                reason: `undecodable record at ${batch.topic}[${batch.partition}]@${p.offset}: ${p.reason}`,
+                code: 'HH_POISON',
+                received_at: Date.now(),
+                source: null,
+                event_id: null,
+                headers: {},
+                body: p.value,
+              }),
+            },
+          ],
+        })
+      }
+      await insertAll(rows, `${batch.topic}:${batch.partition}:${first}-${last}`)
+      await opts.beforeCommit?.({ partition: batch.partition, first, last })
+      // Only now, with every insert acknowledged, does the group move past these records.
+      await consumer.commitOffsets([
+        { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
+      ])
+      folded += slice.length - poison.length
+      opts.metrics.events.inc(slice.length - poison.length)
+      opts.metrics.batchSize.observe(slice.length)
+      opts.metrics.lag.set(
+        { partition: String(batch.partition) },
+        Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(last) - 1n)),
+      )
+      await heartbeat()
+    }
+  }
+
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: true,
+    partitionsConsumedConcurrently: 1,
+    eachBatch,
+  })
+  return {
+    get folded() {
+      return folded
+    },
+    async close() {
+      await consumer.disconnect()
+      await producer.disconnect()
+    },
+  }
+}
