@@ -5,6 +5,7 @@ import { ingestCommand } from './commands/ingest.ts'
 import { kafkaCommand } from './commands/kafka.ts'
 import { migrateCommand } from './commands/migrate.ts'
 import { projectorCommand } from './commands/projector.ts'
+import { replayCommand } from './commands/replay.ts'
 import { startCommand } from './commands/start.ts'
 import { fail } from './runtime.ts'
 
@@ -12,6 +13,7 @@ const commands: Command[] = [
   startCommand,
   ingestCommand,
   projectorCommand,
+  replayCommand,
   migrateCommand,
   kafkaCommand,
 ]

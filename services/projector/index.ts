@@ -46,6 +46,9 @@ export async function startProjectorService(
     get folded() {
       return running.folded
     },
+    get skipped() {
+      return running.skipped
+    },
     async close() {
       await running.close()
       await clickhouse.close()

@@ -8,6 +8,7 @@ import type { ClickHouseClient } from '../../lib/clickhouse/client-factory.ts'
 import type { Codec } from '../../lib/avro/codec.ts'
 import type { DeadLetter, Event } from '../../lib/avro/types.generated.ts'
 import type { Logger } from '../../lib/logger.ts'
+import { kafkajsLogCreator } from '../../lib/kafka/kafkajs-log.ts'
 import { projections } from './projections/index.ts'
 import type { Row } from './projections/types.ts'
 import type { ProjectorMetrics } from './metrics.ts'
@@ -34,6 +35,8 @@ export interface ProjectorOptions {
 export interface RunningProjector {
   /** Events folded since start. */
   readonly folded: number
+  /** Poison records dead-lettered since start. */
+  readonly skipped: number
   close(): Promise<void>
 }
 
@@ -73,7 +76,8 @@ export async function startProjector(opts: ProjectorOptions): Promise<RunningPro
   const kafka = new Kafka({
     brokers: opts.brokers,
     clientId: 'hookhouse-projector',
-    logLevel: logLevel.WARN,
+    logLevel: logLevel.INFO,
+    logCreator: kafkajsLogCreator(opts.log),
   })
   const consumer: Consumer = kafka.consumer({
     groupId: opts.groupId,
@@ -86,6 +90,7 @@ export async function startProjector(opts: ProjectorOptions): Promise<RunningPro
   await Promise.all([consumer.connect(), producer.connect()])
   await consumer.subscribe({ topic: opts.topic, fromBeginning: opts.fromBeginning ?? true })
   let folded = 0
+  let skipped = 0
 
   const insertAll = async (rows: Map<string, Row[]>, token: string) => {
     await Promise.all(
@@ -152,6 +157,7 @@ export async function startProjector(opts: ProjectorOptions): Promise<RunningPro
         { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
       ])
       folded += slice.length - poison.length
+      skipped += poison.length
       opts.metrics.events.inc(slice.length - poison.length)
       opts.metrics.batchSize.observe(slice.length)
       opts.metrics.lag.set(
@@ -171,6 +177,9 @@ export async function startProjector(opts: ProjectorOptions): Promise<RunningPro
   return {
     get folded() {
       return folded
+    },
+    get skipped() {
+      return skipped
     },
     async close() {
       await consumer.disconnect()
