@@ -1,7 +1,7 @@
 import type { Command } from '../command.ts'
 import { createRuntime } from '../runtime.ts'
 import { resolveWebhookAuth } from '../webhook-auth.ts'
-import { ensureTopics } from '../../lib/kafka/topics.ts'
+import { ensureTopics, hookhouseTopics } from '../../lib/kafka/topics.ts'
 import { defaultSpoolDir, startIngest } from '../../services/ingest/index.ts'
 import { ConfigError } from '../../lib/config.ts'
 
@@ -33,10 +33,7 @@ export const ingestCommand: Command = {
         'KAFKA_BROKERS is unset: expected host:port of your Kafka brokers (or use `hookhouse start` for a local one)',
       )
     const { auth } = resolveWebhookAuth(cfg, { generate: false })
-    await ensureTopics(cfg.KAFKA_BROKERS, [
-      { topic: cfg.KAFKA_TOPIC, partitions: cfg.KAFKA_PARTITIONS },
-      { topic: cfg.KAFKA_DLQ_TOPIC, partitions: 1 },
-    ]).catch((err: Error) =>
+    await ensureTopics(cfg.KAFKA_BROKERS, hookhouseTopics(cfg)).catch((err: Error) =>
       rt.log.warn(
         { err: err.message },
         'could not check the topics: Kafka unreachable, spooling until it answers',

@@ -4,7 +4,7 @@ import { resolveWebhookAuth } from '../webhook-auth.ts'
 import { clickhouseTargetFromConfig, describeTarget } from '../../lib/clickhouse/client-factory.ts'
 import { migrateTarget } from '../../lib/clickhouse/migrations.ts'
 import { resolveKafka } from '../../lib/kafka/kafka-target.ts'
-import { ensureTopics } from '../../lib/kafka/topics.ts'
+import { ensureTopics, hookhouseTopics } from '../../lib/kafka/topics.ts'
 import { migrationsDir } from '../../lib/paths.ts'
 import { defaultSpoolDir, startIngest } from '../../services/ingest/index.ts'
 import { allSettingNames } from '../../lib/config.ts'
@@ -27,10 +27,7 @@ export const startCommand: Command = {
     const kafka = await resolveKafka(cfg, rt.say)
     const local = kafka.local
     if (local) rt.onShutdown('local Kafka', () => local.stop())
-    await ensureTopics(kafka.brokers, [
-      { topic: cfg.KAFKA_TOPIC, partitions: cfg.KAFKA_PARTITIONS },
-      { topic: cfg.KAFKA_DLQ_TOPIC, partitions: 1 },
-    ])
+    await ensureTopics(kafka.brokers, hookhouseTopics(cfg))
 
     const target = clickhouseTargetFromConfig(cfg)
     const migrated = await migrateTarget(target, migrationsDir, { cluster: cfg.CLICKHOUSE_CLUSTER })

@@ -5,6 +5,8 @@ import { Kafka, logLevel } from 'kafkajs'
 export interface TopicSpec {
   topic: string
   partitions: number
+  /** The topic's max.message.bytes: the largest record batch the broker accepts. */
+  maxMessageBytes?: number
 }
 
 export async function ensureTopics(brokers: string[], topics: TopicSpec[]): Promise<void> {
@@ -24,10 +26,30 @@ export async function ensureTopics(brokers: string[], topics: TopicSpec[]): Prom
           topic: t.topic,
           numPartitions: t.partitions,
           replicationFactor: -1, // the broker's default: 1 locally, 3 on a real cluster
+          configEntries: t.maxMessageBytes
+            ? [{ name: 'max.message.bytes', value: String(t.maxMessageBytes) }]
+            : [],
         })),
       })
     }
   } finally {
     await admin.disconnect()
   }
+}
+
+/**
+ * The topics of a deployment. An event record holds the body and its typed fields, so the topic
+ * must take about twice the body limit; Kafka's default (1 MiB) would refuse large pushes.
+ */
+export function hookhouseTopics(cfg: {
+  KAFKA_TOPIC: string
+  KAFKA_DLQ_TOPIC: string
+  KAFKA_PARTITIONS: number
+  INGEST_BODY_LIMIT: number
+}): TopicSpec[] {
+  const maxMessageBytes = 2 * cfg.INGEST_BODY_LIMIT + 1024 * 1024
+  return [
+    { topic: cfg.KAFKA_TOPIC, partitions: cfg.KAFKA_PARTITIONS, maxMessageBytes },
+    { topic: cfg.KAFKA_DLQ_TOPIC, partitions: 1, maxMessageBytes },
+  ]
 }

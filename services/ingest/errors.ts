@@ -51,6 +51,8 @@ export const errors = {
       413,
       `the body is over the limit of ${limit} bytes (INGEST_BODY_LIMIT)`,
     ),
+  eventTooLarge: (why: string) =>
+    new IngestError('HH_EVENT_TOO_LARGE', 413, `${why}; raise it or lower INGEST_BODY_LIMIT`),
   spoolFull: () =>
     new IngestError(
       'HH_SPOOL_FULL',

@@ -9,6 +9,25 @@ import { SpoolFullError, type Spool, type SpoolRecord } from './spool.ts'
 
 export type Durability = 'kafka' | 'spool'
 
+/** Kafka refused the record for its size (the topic's max.message.bytes): retrying cannot help. */
+export class RecordTooLargeError extends Error {
+  override name = 'RecordTooLargeError'
+}
+
+function isTooLarge(err: unknown): boolean {
+  if (!err || typeof err !== 'object') return false
+  const e = err as {
+    message?: string
+    apiId?: string
+    apiCode?: number
+    errors?: unknown[]
+    cause?: unknown
+  }
+  if (e.apiId === 'MESSAGE_TOO_LARGE' || e.apiCode === 10) return true
+  if (typeof e.message === 'string' && /too large|max message size/i.test(e.message)) return true
+  return (e.errors ?? []).some(isTooLarge) || isTooLarge(e.cause)
+}
+
 export interface EventLogOptions {
   brokers: string[]
   spool: Spool
@@ -16,7 +35,11 @@ export interface EventLogOptions {
   /** How long a produce may take before the batch goes to the spool instead. */
   sendTimeoutMs?: number
   maxBatch?: number
+  /** Bytes per produce request; Kafka refuses a request over the topic's max.message.bytes. */
+  maxBatchBytes?: number
   drainIntervalMs?: number
+  /** A spooled record Kafka will never take (too large): called, then skipped. */
+  onUndeliverable?: (record: SpoolRecord, reason: string) => void
   onProduced?: (seconds: number, count: number) => void
 }
 
@@ -32,6 +55,8 @@ export class EventLog {
   readonly #log: Logger
   readonly #sendTimeoutMs: number
   readonly #maxBatch: number
+  readonly #maxBatchBytes: number
+  readonly #onUndeliverable: EventLogOptions['onUndeliverable']
   readonly #onProduced: EventLogOptions['onProduced']
   #queue: Waiting[] = []
   #flushing = false
@@ -46,6 +71,8 @@ export class EventLog {
     this.#log = opts.log
     this.#sendTimeoutMs = opts.sendTimeoutMs ?? 3000
     this.#maxBatch = opts.maxBatch ?? 1000
+    this.#maxBatchBytes = opts.maxBatchBytes ?? 900 * 1024
+    this.#onUndeliverable = opts.onUndeliverable
     this.#onProduced = opts.onProduced
     this.#spooling = opts.spool.depth > 0
     this.#producer = new Producer({
@@ -93,7 +120,7 @@ export class EventLog {
   async #flush(): Promise<void> {
     this.#flushing = true
     while (this.#queue.length > 0) {
-      const batch = this.#queue.splice(0, this.#maxBatch)
+      const batch = this.#queue.splice(0, this.#batchLength(this.#queue.map((w) => w.record)))
       if (this.#spooling) {
         await this.#toSpool(batch)
         continue
@@ -105,6 +132,10 @@ export class EventLog {
         this.#onProduced?.(Number(process.hrtime.bigint() - started) / 1e9, batch.length)
         for (const w of batch) w.resolve('kafka')
       } catch (err) {
+        if (isTooLarge(err)) {
+          await this.#sendOneByOne(batch)
+          continue
+        }
         this.#kafkaOk = false
         this.#spooling = true
         this.#log.warn(
@@ -115,6 +146,40 @@ export class EventLog {
       }
     }
     this.#flushing = false
+  }
+
+  /** How many of the first records fit one produce request (always at least one). */
+  #batchLength(records: SpoolRecord[]): number {
+    let bytes = 0
+    let n = 0
+    for (const r of records) {
+      bytes += r.value.length + (r.key?.length ?? 0) + 64
+      if (n > 0 && (bytes > this.#maxBatchBytes || n >= this.#maxBatch)) break
+      n++
+    }
+    return n
+  }
+
+  /** After a size refusal: each record alone, so only the one too large is refused. */
+  async #sendOneByOne(batch: Waiting[]): Promise<void> {
+    for (const w of batch) {
+      try {
+        await this.#send([w.record])
+        w.resolve('kafka')
+      } catch (err) {
+        if (isTooLarge(err)) {
+          w.reject(
+            new RecordTooLargeError(
+              `the event (${w.record.value.length} bytes encoded) is over the max.message.bytes of topic ${w.record.topic}`,
+            ),
+          )
+        } else {
+          this.#kafkaOk = false
+          this.#spooling = true
+          await this.#toSpool([w])
+        }
+      }
+    }
   }
 
   async #toSpool(batch: Waiting[]): Promise<void> {
@@ -149,7 +214,10 @@ export class EventLog {
     this.#draining = true
     try {
       for (;;) {
-        const { records, next } = await this.#spool.peek(this.#maxBatch)
+        const peeked = await this.#spool.peek(this.#maxBatch)
+        const n = this.#batchLength(peeked.records)
+        const records = peeked.records.slice(0, n)
+        const next = n === peeked.records.length ? peeked.next : await this.#spool.positionAfter(n)
         if (records.length === 0) {
           // Everything spooled is in Kafka: new events may go straight there again. Checked with
           // no await between the test and the switch, so no append slips in between.
@@ -159,7 +227,18 @@ export class EventLog {
           }
           return
         }
-        await this.#send(records)
+        try {
+          await this.#send(records)
+        } catch (err) {
+          const only = records[0]
+          if (!(records.length === 1 && only && isTooLarge(err))) throw err
+          // Spooled while Kafka was down, refused for its size now: it can never be delivered.
+          this.#log.error(
+            { topic: only.topic, bytes: only.value.length },
+            'spooled record over the topic size limit: skipped',
+          )
+          this.#onUndeliverable?.(only, `over the max.message.bytes of topic ${only.topic}`)
+        }
         this.#kafkaOk = true
         await this.#spool.commit(next, records.length)
       }

@@ -38,17 +38,38 @@ export async function startIngest(opts: IngestOptions): Promise<RunningIngest> {
       'spool holds events from an earlier run: draining them first',
     )
   const metrics = createIngestMetrics(() => ({ depth: spool.depth, bytes: spool.bytes }))
-  const eventLog = new EventLog({
+  const deadLetterCodec = createCodec<DeadLetter>(schemasDir, 'dead_letter')
+  const eventLog: EventLog = new EventLog({
     brokers: opts.brokers,
     spool,
     log: opts.log,
     onProduced: (seconds) => metrics.produceSeconds.observe(seconds),
+    // A record spooled while Kafka was down and refused for its size once it is back: keep its
+    // start on the dead-letter topic, so the loss is visible and the rest of the spool drains.
+    onUndeliverable: (record, reason) => {
+      metrics.deadLetters.inc({ code: 'HH_EVENT_TOO_LARGE' })
+      void eventLog
+        .append({
+          topic: opts.deadLetterTopic,
+          key: record.key,
+          value: deadLetterCodec.encode({
+            reason: `${reason}; the first 256 KiB of the encoded event are kept`,
+            code: 'HH_EVENT_TOO_LARGE',
+            received_at: Date.now(),
+            source: null,
+            event_id: null,
+            headers: {},
+            body: record.value.subarray(0, 256 * 1024),
+          }),
+        })
+        .catch((err: Error) => opts.log.error({ err: err.message }, 'could not keep a dead letter'))
+    },
   })
   const app = buildIngestApp({
     auth: opts.auth,
     eventLog,
     eventCodec: createCodec<Event>(schemasDir, 'event'),
-    deadLetterCodec: createCodec<DeadLetter>(schemasDir, 'dead_letter'),
+    deadLetterCodec,
     topic: opts.topic,
     deadLetterTopic: opts.deadLetterTopic,
     bodyLimit: opts.bodyLimit,

@@ -13,7 +13,7 @@ import type { Logger } from '../../lib/logger.ts'
 import { checkSignature, checkToken, type AuthConfig } from './auth.ts'
 import { header, readDelivery, type DeliveryInfo } from './delivery.ts'
 import { errors, IngestError } from './errors.ts'
-import type { EventLog } from './event-log.ts'
+import { RecordTooLargeError, type EventLog } from './event-log.ts'
 import type { IngestMetrics } from './metrics.ts'
 import { normalise } from './normalise/index.ts'
 import { parseWebhookBody } from './parse-body.ts'
@@ -162,7 +162,12 @@ export function buildIngestApp(
       const e =
         err instanceof SpoolFullError
           ? errors.spoolFull()
-          : errors.unavailable((err as Error).message)
+          : err instanceof RecordTooLargeError
+            ? errors.eventTooLarge(err.message)
+            : errors.unavailable((err as Error).message)
+      if (err instanceof RecordTooLargeError) {
+        await deadLetter(e.code, e.message, delivery, body, event.event_id)
+      }
       log.error({ err: (err as Error).message, id: event.event_id }, 'event not stored')
       return refuse(reply, e, delivery.source)
     }

@@ -168,6 +168,17 @@ export class Spool {
     return { records, next: o }
   }
 
+  /** The position after the first `count` undrained records. */
+  async positionAfter(count: number): Promise<number> {
+    let o = this.#cursor
+    const head = Buffer.alloc(FRAME_HEADER)
+    for (let i = 0; i < count && o + FRAME_HEADER <= this.#size; i++) {
+      await this.#file.read(head, 0, FRAME_HEADER, o)
+      o += FRAME_HEADER + head.readUInt32BE(0)
+    }
+    return o
+  }
+
   /** Marks records up to `next` as drained, durably; empties the file once all are drained. */
   async commit(next: number, count: number): Promise<void> {
     this.#cursor = next

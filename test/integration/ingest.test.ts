@@ -264,3 +264,36 @@ describe('the topics afterwards', () => {
     expect(got.sort()).toEqual([...expectedDeadLetters].sort())
   })
 })
+
+describe('record sizes against the topic limit', () => {
+  it('batches large events under the limit, and refuses only the one that cannot fit', async () => {
+    const small = await startTestIngest(inject('kafkaBrokers'), {}, { maxMessageBytes: 200_000 })
+    try {
+      const push = JSON.parse(seed('gitlab-11/push').body) as Record<string, unknown>
+      const sized = (n: number, bytes: number) =>
+        JSON.stringify({ ...push, after: `size-${n}`, padding: 'x'.repeat(bytes) })
+      // Twenty 60 KB events at once: together far over 200 KB, each well under it.
+      const many = await Promise.all(
+        Array.from({ length: 20 }, (_, n) =>
+          small.post(sized(n, 60_000), { 'x-gitlab-event': 'Push Hook' }),
+        ),
+      )
+      expect(many.map((r) => r.status)).toEqual(Array(20).fill(200))
+      const big = await small.post(sized(99, 300_000), { 'x-gitlab-event': 'Push Hook' })
+      expect(big.status).toBe(413)
+      expect(big.json).toMatchObject({
+        error: {
+          code: 'HH_EVENT_TOO_LARGE',
+          message: expect.stringContaining('max.message.bytes'),
+        },
+      })
+      const after = await small.post(sized(100, 100), { 'x-gitlab-event': 'Push Hook' })
+      expect(after.status).toBe(200)
+      expect(small.eventLog.kafkaHealthy).toBe(true)
+      const records = await readTopic(inject('kafkaBrokers'), small.topic, 21)
+      expect(records.length).toBe(21)
+    } finally {
+      await small.stop()
+    }
+  })
+})

@@ -26,13 +26,20 @@ export interface TestIngest extends RunningIngest {
 export async function startTestIngest(
   brokers: string[],
   auth: Partial<AuthConfig> = {},
-  opts: { bodyLimit?: number; spoolMaxBytes?: number; spoolDir?: string; topic?: string } = {},
+  opts: {
+    bodyLimit?: number
+    spoolMaxBytes?: number
+    spoolDir?: string
+    topic?: string
+    /** The topics' max.message.bytes (Kafka's default when unset). */
+    maxMessageBytes?: number
+  } = {},
 ): Promise<TestIngest> {
   const topic = opts.topic ?? `events-${randomUUID()}`
   const deadLetterTopic = `${topic}.dlq`
   await ensureTopics(brokers, [
-    { topic, partitions: 3 },
-    { topic: deadLetterTopic, partitions: 1 },
+    { topic, partitions: 3, maxMessageBytes: opts.maxMessageBytes },
+    { topic: deadLetterTopic, partitions: 1, maxMessageBytes: opts.maxMessageBytes },
   ])
   const logs: string[] = []
   const sink = new Writable({
