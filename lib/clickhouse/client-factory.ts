@@ -8,8 +8,8 @@
 // other.
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { createClient, type ClickHouseClient } from '@clickhouse/client'
-import { createChdbConnection } from 'chdb/connection'
+import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client'
+import { createChdbConnection, type ChdbExtension } from 'chdb/connection'
 
 export type { ClickHouseClient }
 
@@ -56,7 +56,12 @@ export async function openClickHouse(
   options: ClientOptions = {},
 ): Promise<ClickHouseClient> {
   const database = options.useDatabase === false ? undefined : target.database
-  const settings = options.settings ?? {}
+  // A server quotes 64-bit integers in JSON by default and the embedded engine does not; one
+  // answer for both: numbers (counts and GitLab ids fit 2^53; cast with toString where not).
+  const settings = {
+    output_format_json_quote_64bit_integers: 0,
+    ...options.settings,
+  } as ClickHouseSettings
   if (target.url !== undefined) {
     return createClient({
       url: target.url,
@@ -68,24 +73,25 @@ export async function openClickHouse(
     })
   }
   mkdirSync(target.dataDir, { recursive: true })
+  const connection = createChdbConnection({ path: target.dataDir })
   const client = createClient({
-    connection: embeddedConnection(target.dataDir),
+    connection: connection as unknown as ClientConnection,
     clickhouse_settings: settings,
   })
   if (database !== undefined) {
     await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` })
     await client.command({ query: `USE ${database}` })
   }
+  embedded.set(client, { chdb: connection.chdb, database: database ?? 'default' })
   return client
 }
 
-type ClientConnection = NonNullable<Parameters<typeof createClient>[0]>['connection']
+/** The embedded engine's native side of a client, for the insert fast path. */
+export const embedded = new WeakMap<ClickHouseClient, { chdb: ChdbExtension; database: string }>()
 
 // chdb types its Connection against @clickhouse/client-common, which @clickhouse/client vendors
 // under another path: the same interface, two declarations, so the compiler needs telling.
-function embeddedConnection(path: string): ClientConnection {
-  return createChdbConnection({ path }) as unknown as ClientConnection
-}
+type ClientConnection = NonNullable<Parameters<typeof createClient>[0]>['connection']
 
 export function describeTarget(target: ClickHouseTarget): string {
   return target.url === undefined

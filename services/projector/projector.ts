@@ -5,6 +5,7 @@
 // identical retries are dropped outright by insert_deduplication_token.
 import { Kafka, logLevel, type Consumer, type EachBatchPayload, type Producer } from 'kafkajs'
 import type { ClickHouseClient } from '../../lib/clickhouse/client-factory.ts'
+import { insertRows } from '../../lib/clickhouse/insert-rows.ts'
 import type { Codec } from '../../lib/avro/codec.ts'
 import type { DeadLetter, Event } from '../../lib/avro/types.generated.ts'
 import type { Logger } from '../../lib/logger.ts'
@@ -92,27 +93,18 @@ export async function startProjector(opts: ProjectorOptions): Promise<RunningPro
   let folded = 0
   let skipped = 0
 
+  // One after another: an embedded session runs one query at a time anyway.
   const insertAll = async (rows: Map<string, Row[]>, token: string) => {
-    await Promise.all(
-      [...rows].map(async ([table, values]) => {
-        if (values.length === 0) return
-        const started = process.hrtime.bigint()
-        await opts.clickhouse.insert({
-          table,
-          values,
-          format: 'JSONEachRow',
-          clickhouse_settings: {
-            date_time_input_format: 'best_effort',
-            insert_deduplicate: 1,
-            insert_deduplication_token: `${token}:${table}`,
-          },
-        })
-        opts.metrics.insertSeconds.observe(
-          { table },
-          Number(process.hrtime.bigint() - started) / 1e9,
-        )
-      }),
-    )
+    for (const [table, values] of rows) {
+      if (values.length === 0) continue
+      const started = process.hrtime.bigint()
+      await insertRows(opts.clickhouse, table, values, {
+        date_time_input_format: 'best_effort',
+        insert_deduplicate: 1,
+        insert_deduplication_token: `${token}:${table}`,
+      })
+      opts.metrics.insertSeconds.observe({ table }, Number(process.hrtime.bigint() - started) / 1e9)
+    }
   }
 
   const eachBatch = async ({ batch, heartbeat, isRunning, isStale }: EachBatchPayload) => {

@@ -108,3 +108,44 @@ describe('migrations against the engine', () => {
     }
   })
 })
+
+describe('insertRows', () => {
+  it('drops an identical retry by its deduplication token, and keeps a different batch', async () => {
+    const ch = await createTestClickHouse()
+    try {
+      const { insertRows } = await import('../../lib/clickhouse/insert-rows.ts')
+      await ch.client.command({ query: 'SYSTEM STOP MERGES events' })
+      const row = (id: string) => ({
+        event_id: id,
+        source: 'gitlab',
+        kind: 'push',
+        event_header: 'Push Hook',
+        instance: '',
+        project_id: 1,
+        project_path: 'g/p',
+        group_path: 'g',
+        occurred_at: null,
+        received_at: '2026-01-01T00:00:00.000Z',
+        payload: '{"a": "quote \\" and newline \\n"}',
+        kafka_partition: 0,
+        kafka_offset: '9007199254740993',
+      })
+      const settings = { date_time_input_format: 'best_effort', insert_deduplication_token: 't-1' }
+      await insertRows(ch.client, 'events', [row('a'), row('b')], settings)
+      await insertRows(ch.client, 'events', [row('a'), row('b')], settings)
+      await insertRows(ch.client, 'events', [row('c')], {
+        ...settings,
+        insert_deduplication_token: 't-2',
+      })
+      const rs = await ch.client.query({
+        query: 'SELECT count() AS n, toString(max(kafka_offset)) AS o, any(payload) AS p FROM events',
+        format: 'JSONEachRow',
+      })
+      expect(await rs.json()).toEqual([
+        { n: 3, o: '9007199254740993', p: '{"a": "quote \\" and newline \\n"}' },
+      ])
+    } finally {
+      await ch.cleanup()
+    }
+  })
+})
