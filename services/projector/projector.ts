@@ -3,7 +3,14 @@
 // of the batch. A crash anywhere before the commit replays the batch; the tables are
 // ReplacingMergeTree keyed so that a replayed row replaces its twin (read with FINAL), and
 // identical retries are dropped outright by insert_deduplication_token.
-import { Kafka, logLevel, type Consumer, type EachBatchPayload, type Producer } from 'kafkajs'
+import {
+  Kafka,
+  logLevel,
+  type Consumer,
+  type EachBatchPayload,
+  type KafkaMessage,
+  type Producer,
+} from 'kafkajs'
 import type { ClickHouseClient } from '../../lib/clickhouse/client-factory.ts'
 import { insertRows } from '../../lib/clickhouse/insert-rows.ts'
 import type { Codec } from '../../lib/avro/codec.ts'
@@ -28,6 +35,8 @@ export interface ProjectorOptions {
   batchMaxEvents: number
   /** Longest the broker holds a fetch to fill a batch: the floor of freshness at low traffic. */
   batchMaxWaitMs: number
+  /** How long slices of other partitions may join a batch before it is folded (default 20). */
+  batchLingerMs?: number
   fromBeginning?: boolean
   /** Fault injection for tests: runs after the inserts of a batch, before its offset commit. */
   beforeCommit?: (slice: { partition: number; first: string; last: string }) => Promise<void>
@@ -107,55 +116,132 @@ export async function startProjector(opts: ProjectorOptions): Promise<RunningPro
     }
   }
 
+  // Group commit: kafkajs hands over one partition's batch per eachBatch call, concurrently for
+  // the partitions of one fetch. Slices that arrive within a short linger are folded together,
+  // so a fetch over six partitions costs one insert per table, not six; every call resolves only
+  // after the shared inserts and the commit of its offsets.
+  interface Slice {
+    topic: string
+    partition: number
+    messages: KafkaMessage[]
+    highWatermark: string
+  }
+  interface Pending {
+    slice: Slice
+    done: () => void
+    fail: (err: Error) => void
+  }
+  let pending: Pending[] = []
+  let pendingEvents = 0
+  let lingerTimer: NodeJS.Timeout | undefined
+  let chain: Promise<void> = Promise.resolve()
+
+  const deadLetterPoison = async (slice: Slice, p: FoldResult['poison'][number]) => {
+    // An undecodable record cannot be projected, now or on replay: keep it with the reason on
+    // the dead-letter topic, and let the group go on.
+    opts.log.error(
+      { partition: slice.partition, offset: p.offset, reason: p.reason },
+      'poison record dead-lettered',
+    )
+    opts.metrics.poison.inc()
+    await producer.send({
+      topic: opts.deadLetterTopic,
+      acks: -1,
+      messages: [
+        {
+          key: `${slice.topic}:${slice.partition}:${p.offset}`,
+          value: opts.deadLetterCodec.encode({
+            reason: `undecodable record at ${slice.topic}[${slice.partition}]@${p.offset}: ${p.reason}`,
+            code: 'HH_POISON',
+            received_at: Date.now(),
+            source: null,
+            event_id: null,
+            headers: {},
+            body: p.value,
+          }),
+        },
+      ],
+    })
+  }
+
+  const processGroup = async (group: Pending[]) => {
+    try {
+      const rows = new Map<string, Row[]>()
+      let poisoned = 0
+      let events = 0
+      for (const { slice } of group) {
+        const result = fold(slice.messages, slice.partition, opts.eventCodec)
+        for (const [table, r] of result.rows) {
+          const into = rows.get(table)
+          if (into) for (const row of r) into.push(row)
+          else rows.set(table, r)
+        }
+        for (const p of result.poison) await deadLetterPoison(slice, p)
+        poisoned += result.poison.length
+        events += slice.messages.length
+      }
+      const ranges = group.map(({ slice }) => ({
+        partition: slice.partition,
+        first: slice.messages[0]?.offset ?? '',
+        last: slice.messages.at(-1)?.offset ?? '',
+      }))
+      const token = `${group[0]?.slice.topic}:${[...ranges]
+        .sort((a, b) => a.partition - b.partition)
+        .map((r) => `${r.partition}@${r.first}-${r.last}`)
+        .join(',')}`
+      await insertAll(rows, token)
+      for (const r of ranges) await opts.beforeCommit?.(r)
+      // Only now, with every insert acknowledged, does the group move past these records.
+      await consumer.commitOffsets(
+        group.map(({ slice }) => ({
+          topic: slice.topic,
+          partition: slice.partition,
+          offset: (BigInt(slice.messages.at(-1)?.offset ?? '-1') + 1n).toString(),
+        })),
+      )
+      folded += events - poisoned
+      skipped += poisoned
+      opts.metrics.events.inc(events - poisoned)
+      opts.metrics.batchSize.observe(events)
+      for (const { slice } of group) {
+        const last = BigInt(slice.messages.at(-1)?.offset ?? '-1')
+        opts.metrics.lag.set(
+          { partition: String(slice.partition) },
+          Math.max(0, Number(BigInt(slice.highWatermark) - last - 1n)),
+        )
+      }
+      for (const p of group) p.done()
+    } catch (err) {
+      for (const p of group) p.fail(err as Error)
+    }
+  }
+
+  const flush = () => {
+    clearTimeout(lingerTimer)
+    lingerTimer = undefined
+    const group = pending
+    pending = []
+    pendingEvents = 0
+    if (group.length > 0) chain = chain.then(() => processGroup(group))
+  }
+
+  const submit = (slice: Slice) =>
+    new Promise<void>((done, fail) => {
+      pending.push({ slice, done, fail })
+      pendingEvents += slice.messages.length
+      if (pendingEvents >= opts.batchMaxEvents) flush()
+      else lingerTimer ??= setTimeout(flush, opts.batchLingerMs ?? 20)
+    })
+
   const eachBatch = async ({ batch, heartbeat, isRunning, isStale }: EachBatchPayload) => {
     for (let i = 0; i < batch.messages.length; i += opts.batchMaxEvents) {
       if (!isRunning() || isStale()) return
-      const slice = batch.messages.slice(i, i + opts.batchMaxEvents)
-      const first = slice[0]?.offset
-      const last = slice.at(-1)?.offset
-      if (first === undefined || last === undefined) continue
-      const { rows, poison } = fold(slice, batch.partition, opts.eventCodec)
-      for (const p of poison) {
-        // An undecodable record cannot be projected, now or on replay: keep it with the reason
-        // on the dead-letter topic, and let the group go on.
-        opts.log.error(
-          { partition: batch.partition, offset: p.offset, reason: p.reason },
-          'poison record dead-lettered',
-        )
-        opts.metrics.poison.inc()
-        await producer.send({
-          topic: opts.deadLetterTopic,
-          acks: -1,
-          messages: [
-            {
-              key: `${batch.topic}:${batch.partition}:${p.offset}`,
-              value: opts.deadLetterCodec.encode({
-                reason: `undecodable record at ${batch.topic}[${batch.partition}]@${p.offset}: ${p.reason}`,
-                code: 'HH_POISON',
-                received_at: Date.now(),
-                source: null,
-                event_id: null,
-                headers: {},
-                body: p.value,
-              }),
-            },
-          ],
-        })
-      }
-      await insertAll(rows, `${batch.topic}:${batch.partition}:${first}-${last}`)
-      await opts.beforeCommit?.({ partition: batch.partition, first, last })
-      // Only now, with every insert acknowledged, does the group move past these records.
-      await consumer.commitOffsets([
-        { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
-      ])
-      folded += slice.length - poison.length
-      skipped += poison.length
-      opts.metrics.events.inc(slice.length - poison.length)
-      opts.metrics.batchSize.observe(slice.length)
-      opts.metrics.lag.set(
-        { partition: String(batch.partition) },
-        Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(last) - 1n)),
-      )
+      await submit({
+        topic: batch.topic,
+        partition: batch.partition,
+        messages: batch.messages.slice(i, i + opts.batchMaxEvents),
+        highWatermark: batch.highWatermark,
+      })
       await heartbeat()
     }
   }
@@ -163,7 +249,8 @@ export async function startProjector(opts: ProjectorOptions): Promise<RunningPro
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: true,
-    partitionsConsumedConcurrently: 1,
+    // Every partition this member holds, so one fetch's batches meet in one group commit.
+    partitionsConsumedConcurrently: 64,
     eachBatch,
   })
   return {
