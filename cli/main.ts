@@ -1,6 +1,7 @@
 // `hookhouse <command>`: dispatch and --help for every command.
 import { describeSettings } from '../lib/config.ts'
 import type { Command } from './command.ts'
+import { dashboardsCommand } from './commands/dashboards.ts'
 import { ingestCommand } from './commands/ingest.ts'
 import { kafkaCommand } from './commands/kafka.ts'
 import { migrateCommand } from './commands/migrate.ts'
@@ -13,6 +14,7 @@ const commands: Command[] = [
   startCommand,
   ingestCommand,
   projectorCommand,
+  dashboardsCommand,
   replayCommand,
   migrateCommand,
   kafkaCommand,

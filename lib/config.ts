@@ -91,6 +91,14 @@ export const settings = {
     default: '8081',
     parse: port,
   },
+  DASHBOARDS_TOKEN: {
+    description:
+      'Protects the dashboards and their API: a bearer token, or the password of Basic credentials. Unset: open.',
+    expects: 'a token',
+    default: undefined,
+    parse: text,
+    secret: true,
+  },
   KAFKA_BROKERS: {
     description:
       'Kafka bootstrap brokers. Unset: `hookhouse start` runs a local single-node broker.',

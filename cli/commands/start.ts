@@ -9,6 +9,7 @@ import { migrationsDir } from '../../lib/paths.ts'
 import { defaultSpoolDir, startIngest } from '../../services/ingest/index.ts'
 import { allSettingNames } from '../../lib/config.ts'
 import { startProjectorService } from '../../services/projector/index.ts'
+import { startDashboards } from '../../services/dashboards/index.ts'
 import { projectorOptions } from './projector.ts'
 
 export const startCommand: Command = {
@@ -54,9 +55,20 @@ export const startCommand: Command = {
     )
     rt.onShutdown('projector', () => projector.close())
 
+    const dashboards = await startDashboards({
+      clickhouse: target,
+      host: cfg.HOST,
+      port: cfg.DASHBOARDS_PORT,
+      log: rt.log,
+      ingestUrl: ingest.url,
+      auth: cfg.DASHBOARDS_TOKEN ? { token: cfg.DASHBOARDS_TOKEN } : undefined,
+    })
+    rt.onShutdown('dashboards', () => dashboards.close())
+
     rt.say('')
     rt.say(`hookhouse is up (${((Date.now() - started) / 1000).toFixed(1)} s)`)
     rt.say(`  ingest URL:     ${ingest.url}`)
+    rt.say(`  dashboards:     ${dashboards.url}`)
     rt.say(`  Kafka:          ${kafka.brokers.join(',')}${local ? ' (local broker)' : ''}`)
     rt.say(`  ClickHouse:     ${describeTarget(target)}, database ${target.database}`)
     if (generatedToken) {

@@ -138,7 +138,8 @@ describe('insertRows', () => {
         insert_deduplication_token: 't-2',
       })
       const rs = await ch.client.query({
-        query: 'SELECT count() AS n, toString(max(kafka_offset)) AS o, any(payload) AS p FROM events',
+        query:
+          'SELECT count() AS n, toString(max(kafka_offset)) AS o, any(payload) AS p FROM events',
         format: 'JSONEachRow',
       })
       expect(await rs.json()).toEqual([

@@ -1,0 +1,19 @@
+-- title: Deployment frequency
+-- description: Successful production deployments per UTC day (one per environment per pipeline), from the deployment_frequency_daily view.
+-- page: overview
+-- order: 2
+-- chart: bar
+-- x: day
+-- y: deployments
+-- requires: deployment_frequency_daily
+-- params: from, to, project, group
+SELECT
+    day,
+    sum(deployments) AS deployments
+FROM deployment_frequency_daily
+WHERE day >= toDate({from:DateTime64(3, 'UTC')})
+    AND day <= toDate({to:DateTime64(3, 'UTC')})
+    AND ({project:String} = '' OR project_path = {project:String} OR toString(project_id) = {project:String})
+    AND ({group:String} = '' OR startsWith(project_path, concat({group:String}, '/')))
+GROUP BY day
+ORDER BY day

@@ -1,0 +1,21 @@
+-- title: Lead time for changes
+-- description: Hours from a commit's first push to the first production deployment that contains it: p50 and p90 per week of deployment (Monday, UTC), from the lead_time_for_changes view.
+-- page: overview
+-- order: 3
+-- chart: line
+-- x: week
+-- y: p50_h, p90_h
+-- requires: lead_time_for_changes
+-- params: from, to, project, group
+SELECT
+    toStartOfWeek(assumeNotNull(deployed_at), 1) AS week,
+    count() AS commits,
+    round(quantileExact(0.5)(lead_time_s) / 3600, 2) AS p50_h,
+    round(quantileExact(0.9)(lead_time_s) / 3600, 2) AS p90_h
+FROM lead_time_for_changes
+WHERE deployed_at >= {from:DateTime64(3, 'UTC')}
+    AND deployed_at < {to:DateTime64(3, 'UTC')}
+    AND ({project:String} = '' OR project_path = {project:String} OR toString(project_id) = {project:String})
+    AND ({group:String} = '' OR startsWith(project_path, concat({group:String}, '/')))
+GROUP BY week
+ORDER BY week
