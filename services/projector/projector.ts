@@ -37,6 +37,8 @@ export interface ProjectorOptions {
   batchMaxWaitMs: number
   /** How long slices of other partitions may join a batch before it is folded (default 20). */
   batchLingerMs?: number
+  /** How long the group waits for a silent member before giving its partitions away. */
+  sessionTimeoutMs?: number
   fromBeginning?: boolean
   /** Fault injection for tests: runs after the inserts of a batch, before its offset commit. */
   beforeCommit?: (slice: { partition: number; first: string; last: string }) => Promise<void>
@@ -93,7 +95,7 @@ export async function startProjector(opts: ProjectorOptions): Promise<RunningPro
     groupId: opts.groupId,
     maxWaitTimeInMs: opts.batchMaxWaitMs,
     maxBytesPerPartition: 8 * 1024 * 1024,
-    sessionTimeout: 30_000,
+    sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
     heartbeatInterval: 3_000,
   })
   const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 })
