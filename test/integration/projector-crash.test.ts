@@ -80,7 +80,7 @@ function runProjector(
   let folded = 0
   const snapshot = new Promise<string | null>((resolve) => {
     let snap: string | null = null
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    createInterface({ input: child.stdout ?? process.stdin }).on('line', (line) => {
       if (line.startsWith('folded ')) folded = Number(line.slice(7))
       if (line.startsWith('snapshot ')) snap = line.slice(9)
     })
