@@ -69,3 +69,16 @@ export const fmt = {
   ms: (n: number) => (Number.isFinite(n) ? n.toFixed(n < 10 ? 2 : 1) : '-'),
   pct: (n: number) => (Number.isFinite(n) ? `${(n * 100).toFixed(0)}%` : '-'),
 }
+
+/** Busy and total CPU ticks of the whole machine, every core, from /proc/stat. */
+export function machineCpuTicks(): { busy: number; total: number } | undefined {
+  try {
+    const first = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? ''
+    const v = first.trim().split(/\s+/).slice(1, 9).map(Number) // user .. steal
+    const total = v.reduce((a, b) => a + b, 0)
+    const idle = (v[3] ?? 0) + (v[4] ?? 0) // idle, iowait
+    return { busy: total - idle, total }
+  } catch {
+    return undefined
+  }
+}

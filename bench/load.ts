@@ -118,17 +118,20 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const start = performance.now()
   const measureFrom = start + spec.warmupMs
   const measureTo = measureFrom + spec.durationMs
-  let cpuAtStart = 0
-  let cpuAtEnd = 0
+  let cpuAtStart: number | undefined
+  let cpuAtEnd: number | undefined
+  const markStart = () => {
+    cpuAtStart = cpuMs()
+    void send({ type: 'measuring' })
+  }
+  const markEnd = () => {
+    if (cpuAtEnd !== undefined) return
+    cpuAtEnd = cpuMs()
+    void send({ type: 'measured' })
+  }
   const marks = [
-    setTimeout(() => {
-      cpuAtStart = cpuMs()
-      void send({ type: 'measuring' })
-    }, spec.warmupMs),
-    setTimeout(() => {
-      cpuAtEnd = cpuMs()
-      void send({ type: 'measured' })
-    }, spec.warmupMs + spec.durationMs),
+    setTimeout(markStart, spec.warmupMs),
+    setTimeout(markEnd, spec.warmupMs + spec.durationMs),
   ]
 
   const request = async (
@@ -209,8 +212,10 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
       max: sortedLags[sortedLags.length - 1] ?? Number.NaN,
     }
   }
+  // The last answers may come in before the end-of-window timer fires.
   for (const t of marks) clearTimeout(t)
-  if (cpuAtEnd === 0) cpuAtEnd = cpuMs()
+  if (cpuAtStart === undefined) markStart()
+  markEnd()
 
   return {
     spec,
@@ -222,7 +227,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
       errors: total.errors,
       statuses: total.statuses,
     },
-    clientCpuMs: cpuAtEnd - cpuAtStart,
+    clientCpuMs: (cpuAtEnd ?? 0) - (cpuAtStart ?? 0),
     windowMs: spec.durationMs,
     ...(sendLag ? { sendLag } : {}),
     ...(firstError ? { firstError } : {}),
