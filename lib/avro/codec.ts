@@ -12,6 +12,7 @@ export class AvroDecodeError extends Error {
 }
 
 const MAGIC = Buffer.from([0xc3, 0x01])
+const HEADER = MAGIC.length + 8
 
 interface SchemaFile {
   name: string
@@ -68,6 +69,13 @@ export function createCodec<T>(schemasDir: string, name: string): Codec<T> {
   if (newest === undefined) throw new Error(`no schema ${name}.vN.avsc in ${schemasDir}`)
   const reader = parseVersion(files, `${name}.v${newest}`)
   const fingerprint = rabinFingerprint(JSON.stringify(reader.schema()))
+  const withHeader = (size: number) => {
+    const buf = Buffer.alloc(size)
+    MAGIC.copy(buf, 0)
+    fingerprint.copy(buf, MAGIC.length)
+    return buf
+  }
+  let scratch = withHeader(64 * 1024)
   const writers = new Map<string, { version: number; resolver: avro.Resolver | undefined }>()
   for (const v of versions) {
     const writer = v === newest ? reader : parseVersion(files, `${name}.v${v}`)
@@ -82,7 +90,14 @@ export function createCodec<T>(schemasDir: string, name: string): Codec<T> {
     fingerprint,
     readable: new Map([...writers].map(([fp, w]) => [fp, w.version])),
     encode(value: T): Buffer {
-      return Buffer.concat([MAGIC, fingerprint, reader.toBuffer(value)])
+      // Straight after the header in a scratch buffer that grows to the largest record seen, then
+      // one copy out: toBuffer would encode into its own 1 KiB buffer, re-encode any bigger
+      // record, and a concat would copy it once more.
+      for (;;) {
+        const end = reader.encode(value, scratch, HEADER)
+        if (end >= 0) return Buffer.from(scratch.subarray(0, end))
+        scratch = withHeader(Math.max(2 * scratch.length, scratch.length - end))
+      }
     },
     decode(buf: Buffer): T {
       if (buf.length < 10 || buf[0] !== 0xc3 || buf[1] !== 0x01) {

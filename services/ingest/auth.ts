@@ -17,10 +17,18 @@ export type AuthResult = { ok: true; method: string } | { ok: false; reason: str
 
 const digest = (s: string | Buffer) => createHash('sha256').update(s).digest()
 
+// Digests of the configured secrets, made once per list rather than on every delivery.
+const digests = new WeakMap<string[], Buffer[]>()
+
 function matchesAny(candidate: string, secrets: string[]): boolean {
+  let known = digests.get(secrets)
+  if (!known) {
+    known = secrets.map((s) => digest(s))
+    digests.set(secrets, known)
+  }
   const c = digest(candidate)
   let found = false
-  for (const s of secrets) found = timingSafeEqual(c, digest(s)) || found
+  for (const d of known) found = timingSafeEqual(c, d) || found
   return found
 }
 

@@ -34,6 +34,17 @@ describe('single-object encoding', () => {
     expect(codec.decode(buf)).toEqual(letter)
   })
 
+  it('encodes records larger than its scratch buffer, and earlier results stay intact', () => {
+    const big = { ...letter, body: Buffer.alloc(200 * 1024, 7) }
+    const first = codec.encode(big)
+    const second = codec.encode(letter)
+    const third = codec.encode({ ...big, body: Buffer.alloc(300 * 1024, 9) })
+    expect(codec.decode(first)).toEqual(big)
+    expect(codec.decode(second)).toEqual(letter)
+    expect(codec.decode(third).body.length).toBe(300 * 1024)
+    expect(third.subarray(2, 10)).toEqual(codec.fingerprint)
+  })
+
   it('refuses bytes that are not its records, saying why', () => {
     expect(() => codec.decode(Buffer.from('{"json": true}'))).toThrow(AvroDecodeError)
     const unknown = Buffer.concat([Buffer.from([0xc3, 0x01]), Buffer.alloc(8, 7), Buffer.from('x')])
