@@ -156,7 +156,7 @@ export function buildIngestApp(
       stored = await opts.eventLog.append({
         topic: opts.topic,
         key: Buffer.from(key),
-        value: opts.eventCodec.encode(event),
+        value: encodeEvent(opts.eventCodec, event),
       })
     } catch (err) {
       const e =
@@ -200,4 +200,28 @@ export function buildIngestApp(
   })
 
   return app
+}
+
+/**
+ * Encodes the event; if a typed record will not encode (a payload value outside what its Avro
+ * type takes), the envelope and original bytes are stored without it and the reason is kept, so
+ * a parseable delivery is never refused for it.
+ */
+function encodeEvent(codec: Codec<Event>, event: Event): Buffer {
+  try {
+    return codec.encode(event)
+  } catch (err) {
+    event.problems.push(`typed record not stored: ${(err as Error).message}`)
+    return codec.encode({
+      ...event,
+      push: null,
+      merge_request: null,
+      note: null,
+      pipeline: null,
+      job: null,
+      deployment: null,
+      release: null,
+      issue: null,
+    })
+  }
 }

@@ -102,3 +102,18 @@ describe('kinds, projects and times', () => {
     )
   })
 })
+
+describe('numbers at the edge of what Avro longs take', () => {
+  it('keeps an id the codec can encode, and drops one it cannot', () => {
+    const s = seed('gitlab-11/merge-request')
+    for (const id of [9007199254740990, 9007199254740991, -9007199254740991, 1e300]) {
+      const json = JSON.parse(s.body) as Record<string, unknown>
+      json.object_attributes = { ...(json.object_attributes as object), id }
+      const body = Buffer.from(JSON.stringify(json))
+      const e = normalise({ delivery: readDelivery(s.headers), body, json, receivedAt })
+      expect(codec.decode(codec.encode(e)).merge_request?.id).toBe(
+        Math.abs(id) < Number.MAX_SAFE_INTEGER ? id : null,
+      )
+    }
+  })
+})

@@ -16,7 +16,9 @@ export function str(v: unknown): string | null {
 }
 
 export function int(v: unknown): number | null {
-  if (typeof v === 'number' && Number.isSafeInteger(v)) return v
+  // avsc's long takes |n| < 2^53 - 1 only (found by the hostile-input property test).
+  if (typeof v === 'number' && Number.isInteger(v) && Math.abs(v) < Number.MAX_SAFE_INTEGER)
+    return v
   if (typeof v === 'string' && /^-?\d{1,15}$/.test(v.trim())) return Number(v)
   return null
 }
