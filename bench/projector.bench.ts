@@ -25,14 +25,11 @@ import { insertRows } from '../lib/clickhouse/insert-rows.ts'
 import { startLocalKafka } from '../lib/kafka/local-broker.ts'
 import { ensureTopics } from '../lib/kafka/topics.ts'
 import { migrationsDir, schemasDir } from '../lib/paths.ts'
-import { readDelivery } from '../services/ingest/delivery.ts'
 import { startIngest } from '../services/ingest/index.ts'
-import { normalise } from '../services/ingest/normalise/index.ts'
-import { parseWebhookBody } from '../services/ingest/parse-body.ts'
 import { createProjectorMetrics } from '../services/projector/metrics.ts'
 import { fold, startProjector } from '../services/projector/projector.ts'
 import { fmt, median, percentile, table, type Benchmark, type BenchContext } from './harness.ts'
-import { syntheticDelivery } from './synthetic.ts'
+import { syntheticRecord } from './synthetic.ts'
 import type { FreshnessAck, FreshnessSpec } from './freshness-load.ts'
 
 export const benchmark: Benchmark = {
@@ -94,19 +91,7 @@ async function run(ctx: BenchContext): Promise<void> {
   const synth = { projects: 50, startMs: Date.UTC(2026, 9, 1), spanMs: 30 * 86_400_000 }
   const encoded: { key: string; value: Buffer }[] = []
   let t = performance.now()
-  for (let i = 0; i < n; i++) {
-    const d = syntheticDelivery(i, synth)
-    const body = Buffer.from(d.body)
-    const parsed = parseWebhookBody(body)
-    if (!parsed.ok) throw parsed.error
-    const e = normalise({
-      delivery: readDelivery(d.headers),
-      body,
-      json: parsed.value,
-      receivedAt: synth.startMs + i,
-    })
-    encoded.push({ key: String(e.project_id ?? 0), value: eventCodec.encode(e) })
-  }
+  for (let i = 0; i < n; i++) encoded.push(syntheticRecord(i, synth, eventCodec))
   const normaliseMs = performance.now() - t
   t = performance.now()
   // Kafka refuses a produce request over message.max.bytes (1 MiB by default): small sends.

@@ -1,5 +1,10 @@
 // Synthetic webhook deliveries shaped like the real GitLab 11 seeds, each unique (its own ids,
 // shas and times), for benchmarks that need many distinct events. Deterministic per seed number.
+import type { Codec } from '../lib/avro/codec.ts'
+import type { Event } from '../lib/avro/types.generated.ts'
+import { readDelivery } from '../services/ingest/delivery.ts'
+import { normalise } from '../services/ingest/normalise/index.ts'
+import { parseWebhookBody } from '../services/ingest/parse-body.ts'
 import { seed } from '../test/support/seeds.ts'
 
 export interface Delivery {
@@ -165,4 +170,26 @@ export function syntheticDelivery(i: number, opts: SyntheticOptions): Delivery {
       merge_request: { ...(templates.note.merge_request as object), iid: 1 + (i % 500) },
     }),
   }
+}
+
+/**
+ * The i-th synthetic delivery as the ingest would put it on the log: key and Avro record, received
+ * `i` ms after the start, for filling a topic without going through HTTP.
+ */
+export function syntheticRecord(
+  i: number,
+  opts: SyntheticOptions,
+  codec: Codec<Event>,
+): { key: string; value: Buffer } {
+  const d = syntheticDelivery(i, opts)
+  const body = Buffer.from(d.body)
+  const parsed = parseWebhookBody(body)
+  if (!parsed.ok) throw parsed.error
+  const e = normalise({
+    delivery: readDelivery(d.headers),
+    body,
+    json: parsed.value,
+    receivedAt: opts.startMs + i,
+  })
+  return { key: String(e.project_id ?? 0), value: codec.encode(e) }
 }

@@ -2,8 +2,10 @@ import type { Command } from '../command.ts'
 import { createRuntime } from '../runtime.ts'
 import { resolveWebhookAuth } from '../webhook-auth.ts'
 import { ensureTopics, hookhouseTopics } from '../../lib/kafka/topics.ts'
-import { defaultSpoolDir, startIngest } from '../../services/ingest/index.ts'
-import { ConfigError } from '../../lib/config.ts'
+import type { AuthConfig } from '../../services/ingest/auth.ts'
+import { defaultSpoolDir, startIngest, type IngestOptions } from '../../services/ingest/index.ts'
+import type { Logger } from '../../lib/logger.ts'
+import { ConfigError, type Config } from '../../lib/config.ts'
 
 export const ingestCommand: Command = {
   name: 'ingest',
@@ -39,20 +41,29 @@ export const ingestCommand: Command = {
         'could not check the topics: Kafka unreachable, spooling until it answers',
       ),
     )
-    const ingest = await startIngest({
-      brokers: cfg.KAFKA_BROKERS,
-      topic: cfg.KAFKA_TOPIC,
-      deadLetterTopic: cfg.KAFKA_DLQ_TOPIC,
-      auth,
-      host: cfg.HOST,
-      port: cfg.INGEST_PORT,
-      bodyLimit: cfg.INGEST_BODY_LIMIT,
-      spoolDir: defaultSpoolDir(cfg.HOOKHOUSE_DATA_DIR),
-      spoolMaxBytes: cfg.SPOOL_MAX_BYTES,
-      log: rt.log,
-    })
+    const ingest = await startIngest(ingestOptions(cfg, cfg.KAFKA_BROKERS, auth, rt.log))
     rt.onShutdown('ingest', () => ingest.close())
     rt.say(`ingest: ${ingest.url}`)
     await new Promise(() => {})
   },
+}
+
+export function ingestOptions(
+  cfg: Config,
+  brokers: string[],
+  auth: AuthConfig,
+  log: Logger,
+): IngestOptions {
+  return {
+    brokers,
+    topic: cfg.KAFKA_TOPIC,
+    deadLetterTopic: cfg.KAFKA_DLQ_TOPIC,
+    auth,
+    host: cfg.HOST,
+    port: cfg.INGEST_PORT,
+    bodyLimit: cfg.INGEST_BODY_LIMIT,
+    spoolDir: defaultSpoolDir(cfg.HOOKHOUSE_DATA_DIR),
+    spoolMaxBytes: cfg.SPOOL_MAX_BYTES,
+    log,
+  }
 }

@@ -6,7 +6,8 @@ import { migrateTarget } from '../../lib/clickhouse/migrations.ts'
 import { resolveKafka } from '../../lib/kafka/kafka-target.ts'
 import { ensureTopics, hookhouseTopics } from '../../lib/kafka/topics.ts'
 import { migrationsDir } from '../../lib/paths.ts'
-import { defaultSpoolDir, startIngest } from '../../services/ingest/index.ts'
+import { startIngest } from '../../services/ingest/index.ts'
+import { ingestOptions } from './ingest.ts'
 import { allSettingNames } from '../../lib/config.ts'
 import { startProjectorService } from '../../services/projector/index.ts'
 import { startDashboards } from '../../services/dashboards/index.ts'
@@ -36,18 +37,7 @@ export const startCommand: Command = {
       `${describeTarget(target)}: ${migrated.applied.length} migrations applied, ${migrated.skipped.length} already there`,
     )
 
-    const ingest = await startIngest({
-      brokers: kafka.brokers,
-      topic: cfg.KAFKA_TOPIC,
-      deadLetterTopic: cfg.KAFKA_DLQ_TOPIC,
-      auth,
-      host: cfg.HOST,
-      port: cfg.INGEST_PORT,
-      bodyLimit: cfg.INGEST_BODY_LIMIT,
-      spoolDir: defaultSpoolDir(cfg.HOOKHOUSE_DATA_DIR),
-      spoolMaxBytes: cfg.SPOOL_MAX_BYTES,
-      log: rt.log,
-    })
+    const ingest = await startIngest(ingestOptions(cfg, kafka.brokers, auth, rt.log))
     rt.onShutdown('ingest', () => ingest.close())
 
     const projector = await startProjectorService(

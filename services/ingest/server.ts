@@ -214,6 +214,7 @@ function encodeEvent(codec: Codec<Event>, event: Event): Buffer {
     event.problems.push(`typed record not stored: ${(err as Error).message}`)
     return codec.encode({
       ...event,
+      occurred_at: null,
       push: null,
       merge_request: null,
       note: null,

@@ -27,7 +27,12 @@ import { normalise } from '../../services/ingest/normalise/index.ts'
 import { parseWebhookBody } from '../../services/ingest/parse-body.ts'
 import { projections } from '../../services/projector/projections/index.ts'
 import type { Row } from '../../services/projector/projections/types.ts'
-import { createTestClickHouse, type TestClickHouse } from '../support/clickhouse.ts'
+import {
+  createTestClickHouse,
+  insertProjected,
+  queryRows,
+  type TestClickHouse,
+} from '../support/clickhouse.ts'
 
 const T = Date.UTC(2026, 2, 2, 9, 0, 0)
 const MIN = 60_000
@@ -332,21 +337,8 @@ describe('metrics views', () => {
   let ch: TestClickHouse
   const events = history.map(toEvent)
 
-  const insert = async (rows: Map<string, Row[]>) => {
-    for (const [table, values] of rows) {
-      if (values.length === 0) continue
-      await ch.client.insert({
-        table,
-        values,
-        format: 'JSONEachRow',
-        clickhouse_settings: { date_time_input_format: 'best_effort' },
-      })
-    }
-  }
-  const query = async <T>(sql: string): Promise<T[]> => {
-    const rs = await ch.client.query({ query: sql, format: 'JSONEachRow' })
-    return rs.json<T>()
-  }
+  const insert = (rows: Map<string, Row[]>) => insertProjected(ch.client, rows)
+  const query = <T>(sql: string): Promise<T[]> => queryRows<T>(ch.client, sql)
 
   beforeAll(async () => {
     for (const e of events) expect(e.problems, e.kind).toEqual([])

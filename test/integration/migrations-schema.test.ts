@@ -12,7 +12,12 @@ import { normalise } from '../../services/ingest/normalise/index.ts'
 import { parseWebhookBody } from '../../services/ingest/parse-body.ts'
 import { projections } from '../../services/projector/projections/index.ts'
 import type { Row } from '../../services/projector/projections/types.ts'
-import { createTestClickHouse, type TestClickHouse } from '../support/clickhouse.ts'
+import {
+  createTestClickHouse,
+  insertProjected,
+  queryRows,
+  type TestClickHouse,
+} from '../support/clickhouse.ts'
 import { seeds, type SeedDelivery } from '../support/seeds.ts'
 
 const extra = JSON.parse(
@@ -47,21 +52,8 @@ describe('migrated tables take the projected rows', () => {
   const events = deliveries.map(event)
   const all = fold(events)
 
-  const insert = async (rows: Map<string, Row[]>) => {
-    for (const [table, values] of rows) {
-      if (values.length === 0) continue
-      await ch.client.insert({
-        table,
-        values,
-        format: 'JSONEachRow',
-        clickhouse_settings: { date_time_input_format: 'best_effort' },
-      })
-    }
-  }
-  const query = async <T>(sql: string): Promise<T[]> => {
-    const rs = await ch.client.query({ query: sql, format: 'JSONEachRow' })
-    return rs.json<T>()
-  }
+  const insert = (rows: Map<string, Row[]>) => insertProjected(ch.client, rows)
+  const query = <T>(sql: string): Promise<T[]> => queryRows<T>(ch.client, sql)
   const counts = async () => {
     const out: Record<string, number> = {}
     for (const p of projections) {

@@ -14,10 +14,7 @@ import { createCodec } from '../../lib/avro/codec.ts'
 import type { Event } from '../../lib/avro/types.generated.ts'
 import { ensureTopics } from '../../lib/kafka/topics.ts'
 import { schemasDir } from '../../lib/paths.ts'
-import { readDelivery } from '../../services/ingest/delivery.ts'
-import { normalise } from '../../services/ingest/normalise/index.ts'
-import { parseWebhookBody } from '../../services/ingest/parse-body.ts'
-import { syntheticDelivery } from '../../bench/synthetic.ts'
+import { syntheticRecord } from '../../bench/synthetic.ts'
 
 const script = fileURLToPath(new URL('../support/projector-process.ts', import.meta.url))
 const codec = createCodec<Event>(schemasDir, 'event')
@@ -40,19 +37,7 @@ beforeAll(async () => {
   }).producer()
   await producer.connect()
   const synth = { projects: 5, startMs: Date.UTC(2026, 9, 1), spanMs: 7 * 86_400_000 }
-  const messages = Array.from({ length: EVENTS }, (_, i) => {
-    const d = syntheticDelivery(i, synth)
-    const body = Buffer.from(d.body)
-    const parsed = parseWebhookBody(body)
-    if (!parsed.ok) throw parsed.error
-    const e = normalise({
-      delivery: readDelivery(d.headers),
-      body,
-      json: parsed.value,
-      receivedAt: synth.startMs + i,
-    })
-    return { key: String(e.project_id), value: codec.encode(e) }
-  })
+  const messages = Array.from({ length: EVENTS }, (_, i) => syntheticRecord(i, synth, codec))
   for (let i = 0; i < messages.length; i += 200) {
     await producer.send({ topic, acks: -1, messages: messages.slice(i, i + 200) })
   }

@@ -40,3 +40,24 @@ export async function createTestClickHouse(): Promise<TestClickHouse> {
     },
   }
 }
+
+/** Inserts rows per table as the projector does (JSONEachRow, times read best-effort). */
+export async function insertProjected(
+  client: ClickHouseClient,
+  rows: Map<string, Record<string, unknown>[]>,
+): Promise<void> {
+  for (const [table, values] of rows) {
+    if (values.length === 0) continue
+    await client.insert({
+      table,
+      values,
+      format: 'JSONEachRow',
+      clickhouse_settings: { date_time_input_format: 'best_effort' },
+    })
+  }
+}
+
+export async function queryRows<T>(client: ClickHouseClient, sql: string): Promise<T[]> {
+  const rs = await client.query({ query: sql, format: 'JSONEachRow' })
+  return rs.json<T>()
+}

@@ -49,7 +49,18 @@ describe('parseTimestamp', () => {
   })
 
   it('gives null for what is not a time', () => {
-    for (const v of [null, undefined, '', 'yesterday', '2019-13-45 99:99', {}, Number.NaN]) {
+    for (const v of [
+      null,
+      undefined,
+      '',
+      'yesterday',
+      '2019-13-45 99:99',
+      {},
+      Number.NaN,
+      -9007199254740.992,
+      1e300,
+      '1969-12-31T00:00:00Z',
+    ]) {
       expect(parseTimestamp(v)).toBeNull()
     }
   })

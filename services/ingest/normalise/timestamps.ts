@@ -5,7 +5,7 @@ export function parseTimestamp(value: unknown): number | null {
   if (value === null || value === undefined || value === '') return null
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) return null
-    return value < 1e11 ? Math.round(value * 1000) : Math.round(value)
+    return inRange(value < 1e11 ? Math.round(value * 1000) : Math.round(value))
   }
   if (typeof value !== 'string') return null
   let s = value.trim()
@@ -18,6 +18,12 @@ export function parseTimestamp(value: unknown): number | null {
     return null
   // A time without a zone is UTC for GitLab (its API and hooks use UTC unless they say otherwise).
   if (/T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(s)) s += 'Z'
-  const ms = Date.parse(s)
-  return Number.isNaN(ms) ? null : ms
+  return inRange(Date.parse(s))
+}
+
+// Years 1970 to 9999: what a webhook time can mean, and what an Avro long and DateTime64 hold.
+const latest = Date.UTC(9999, 11, 31, 23, 59, 59, 999)
+
+function inRange(ms: number): number | null {
+  return Number.isFinite(ms) && ms >= 0 && ms <= latest ? ms : null
 }
