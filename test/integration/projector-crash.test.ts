@@ -62,10 +62,12 @@ function runProjector(
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
+  const stdout = child.stdout
+  if (!stdout) throw new Error('the projector process has no stdout pipe')
   let folded = 0
   const snapshot = new Promise<string | null>((resolve) => {
     let snap: string | null = null
-    createInterface({ input: child.stdout ?? process.stdin }).on('line', (line) => {
+    createInterface({ input: stdout }).on('line', (line) => {
       if (line.startsWith('folded ')) folded = Number(line.slice(7))
       if (line.startsWith('snapshot ')) snap = line.slice(9)
     })
