@@ -11,8 +11,7 @@ export type ParseResult =
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
 export function parseWebhookBody(body: Buffer): ParseResult {
-  if (body.length === 0 || body.toString('latin1').trim() === '')
-    return { ok: false, error: errors.emptyBody() }
+  if (body.length === 0) return { ok: false, error: errors.emptyBody() }
   let text: string
   try {
     text = utf8.decode(body)
@@ -28,6 +27,8 @@ export function parseWebhookBody(body: Buffer): ParseResult {
       value = JSON.parse(dropTrailingCommas(text))
       repaired = true
     } catch {
+      // Only now is a blank body worth the copy it takes to tell it apart.
+      if (text.trim() === '') return { ok: false, error: errors.emptyBody() }
       return { ok: false, error: errors.invalidJson((strictErr as Error).message) }
     }
   }

@@ -8,6 +8,8 @@ export function parseTimestamp(value: unknown): number | null {
     return inRange(value < 1e11 ? Math.round(value * 1000) : Math.round(value))
   }
   if (typeof value !== 'string') return null
+  // Most times are already ISO-8601 with a zone: straight to Date.parse, no rewriting.
+  if (isoWithZone.test(value)) return inRange(Date.parse(value))
   let s = value.trim()
   s = s.replace(/T(\d{1,2}):\s+(\d{2})/, 'T$1:$2') // "T21: 00:25"
   s = s.replace(/^(\d{4}-\d{2}-\d{2})\s+(\d{2}:\d{2})/, '$1T$2') // date and time split by a space
@@ -20,6 +22,8 @@ export function parseTimestamp(value: unknown): number | null {
   if (/T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(s)) s += 'Z'
   return inRange(Date.parse(s))
 }
+
+const isoWithZone = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/
 
 // Years 1970 to 9999: what a webhook time can mean, and what an Avro long and DateTime64 hold.
 const latest = Date.UTC(9999, 11, 31, 23, 59, 59, 999)
