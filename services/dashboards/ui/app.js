@@ -144,7 +144,16 @@ function seriesChart(el, panel, rows) {
     })
   }
   const categories = timeAxis ? undefined : [...new Set(rows.map((r) => String(r[x])))]
-  const xAxis = timeAxis ? { type: 'time' } : { type: 'category', data: categories }
+  // Daily data on a time axis: ticks no finer than a day, or one day's bar reads as three days
+  // of hours; labels that would collide are dropped ("Nov" beside "2").
+  const daily = timeAxis && rows.every((r) => isDay(r[x]))
+  const xAxis = timeAxis
+    ? {
+        type: 'time',
+        minInterval: daily ? 24 * 3600 * 1000 : undefined,
+        axisLabel: { hideOverlap: true },
+      }
+    : { type: 'category', data: categories }
   chartFor(el).setOption(
     {
       animation: false,
@@ -169,7 +178,8 @@ function heatmapChart(el, panel, rows) {
   chartFor(el).setOption(
     {
       animation: false,
-      grid: { left: 50, right: 20, top: 10, bottom: 60 },
+      // The colour scale stands at the right, clear of the hour labels and the axis name.
+      grid: { left: 50, right: 70, top: 10, bottom: 40 },
       tooltip: { position: 'top' },
       xAxis: {
         type: 'category',
@@ -179,7 +189,15 @@ function heatmapChart(el, panel, rows) {
         nameGap: 25,
       },
       yAxis: { type: 'category', data: days, inverse: true },
-      visualMap: { min: 0, max, orient: 'horizontal', left: 'center', bottom: 0, calculable: true },
+      visualMap: {
+        min: 0,
+        max,
+        orient: 'vertical',
+        right: 0,
+        top: 'middle',
+        itemHeight: 120,
+        calculable: true,
+      },
       series: [
         {
           type: 'heatmap',
