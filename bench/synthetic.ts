@@ -48,6 +48,16 @@ export interface SyntheticOptions {
   spanMs: number
 }
 
+// A merge request lives within one three-day window: opened at its start, and every update,
+// approval, merge or comment of it falls inside, so no duration comes out negative.
+const mrWindowMs = 3 * 86_400_000
+const mrWindow = (at: number, opts: SyntheticOptions) =>
+  Math.floor((at - opts.startMs) / mrWindowMs)
+const mrIid = (i: number, at: number, opts: SyntheticOptions) =>
+  1 + mrWindow(at, opts) * 20 + (i % 20)
+const mrOpenedAt = (at: number, opts: SyntheticOptions) =>
+  opts.startMs + mrWindow(at, opts) * mrWindowMs
+
 /** The i-th synthetic delivery: a CI-heavy mix like the ingest benchmark's. */
 export function syntheticDelivery(i: number, opts: SyntheticOptions): Delivery {
   const r = rng(i + 1)
@@ -145,9 +155,9 @@ export function syntheticDelivery(i: number, opts: SyntheticOptions): Delivery {
         object_attributes: {
           ...attrs,
           id: i,
-          iid: 1 + (i % 500),
+          iid: mrIid(i, at, opts),
           target_project_id: project,
-          created_at: gitlabTime(at - 3_600_000),
+          created_at: gitlabTime(mrOpenedAt(at, opts)),
           updated_at: gitlabTime(at),
           action: ['open', 'update', 'approved', 'merge'][Math.floor(r() * 4)],
         },
@@ -167,7 +177,7 @@ export function syntheticDelivery(i: number, opts: SyntheticOptions): Delivery {
         created_at: gitlabTime(at),
         updated_at: gitlabTime(at),
       },
-      merge_request: { ...(templates.note.merge_request as object), iid: 1 + (i % 500) },
+      merge_request: { ...(templates.note.merge_request as object), iid: mrIid(i, at, opts) },
     }),
   }
 }
