@@ -10,4 +10,12 @@ if ((major ?? 0) < 23) {
   )
   process.exit(2)
 }
+// kafkajs's request queue schedules timers with negative delays on Node 24, which warns once per
+// client (TimeoutNegativeWarning); the timer still fires at once, as kafkajs means it to. Every
+// other warning is printed as Node would.
+process.removeAllListeners('warning')
+process.on('warning', (w) => {
+  if (w.name !== 'TimeoutNegativeWarning') process.stderr.write(`${w.name}: ${w.message}\n`)
+})
+
 await main(process.argv.slice(2))
