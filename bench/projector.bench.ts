@@ -19,7 +19,11 @@ import { Kafka, logLevel } from 'kafkajs'
 import { pino } from 'pino'
 import { createCodec } from '../lib/avro/codec.ts'
 import type { DeadLetter, Event } from '../lib/avro/types.generated.ts'
-import { openClickHouse, type ClickHouseTarget } from '../lib/clickhouse/client-factory.ts'
+import {
+  embedded,
+  openClickHouse,
+  type ClickHouseTarget,
+} from '../lib/clickhouse/client-factory.ts'
 import { migrateTarget } from '../lib/clickhouse/migrations.ts'
 import { insertRows } from '../lib/clickhouse/insert-rows.ts'
 import { startLocalKafka } from '../lib/kafka/local-broker.ts'
@@ -28,6 +32,7 @@ import { migrationsDir, schemasDir } from '../lib/paths.ts'
 import { startIngest } from '../services/ingest/index.ts'
 import { createProjectorMetrics } from '../services/projector/metrics.ts'
 import { fold, startProjector } from '../services/projector/projector.ts'
+import type { Row } from '../services/projector/projections/types.ts'
 import { fmt, median, percentile, table, type Benchmark, type BenchContext } from './harness.ts'
 import { syntheticRecord } from './synthetic.ts'
 import type { FreshnessAck, FreshnessSpec } from './freshness-load.ts'
@@ -116,32 +121,47 @@ async function run(ctx: BenchContext): Promise<void> {
   }
   const foldMs = performance.now() - t
 
-  // (1b) inserting the same folded rows: @clickhouse/client's insert against the native
-  // passthrough insertRows uses, alternating, each into a fresh database.
-  const insertTimes: Record<'client.insert' | 'native', number[]> = {
-    'client.insert': [],
-    native: [],
-  }
+  // (1b) inserting the same folded rows, alternating, each into a fresh database: the RowBinary
+  // scratch-file path insertRows takes, against the JSONEachRow text passthrough (chdb's rawInsert)
+  // it replaced.
+  const ways = ['JSONEachRow text, rawInsert', 'RowBinary file, insertRows'] as const
+  const insertTimes = new Map<(typeof ways)[number], number[]>(ways.map((w) => [w, []]))
   const slice = encoded
     .slice(0, Math.min(encoded.length, 20_000))
     .map((m, k) => ({ offset: String(k), value: m.value }))
   const sliceRows = fold(slice, 0, eventCodec).rows
+  // Bytes (an event's body) as text; a replacer would see Buffer's toJSON form instead.
+  const asText = (row: Row) =>
+    JSON.stringify(
+      Object.fromEntries(
+        Object.entries(row).map(([k, v]) => [
+          k,
+          v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : v,
+        ]),
+      ),
+    )
   for (let round = 0; round < 3; round++) {
-    for (const how of ['client.insert', 'native'] as const) {
-      const db: ClickHouseTarget = {
-        ...target,
-        database: `cmp_${round}_${how === 'native' ? 'n' : 'c'}`,
-      }
+    for (const [w, how] of ways.entries()) {
+      const db: ClickHouseTarget = { ...target, database: `cmp_${round}_${w}` }
       await migrateTarget(db, migrationsDir)
       const c = await openClickHouse(db)
+      const native = embedded.get(c)
+      if (!native) throw new Error('the insert comparison needs the embedded engine')
       const t0 = performance.now()
       for (const [table, values] of sliceRows) {
         if (values.length === 0) continue
         const settings = { date_time_input_format: 'best_effort' as const }
-        if (how === 'native') await insertRows(c, table, values, settings)
-        else await c.insert({ table, values, format: 'JSONEachRow', clickhouse_settings: settings })
+        if (w === 1) await insertRows(c, table, values, settings)
+        else {
+          await native.chdb.rawInsert({
+            table: `${db.database}.${table}`,
+            values: Buffer.from(values.map(asText).join('\n')),
+            format: 'JSONEachRow',
+            settings,
+          })
+        }
       }
-      insertTimes[how].push(performance.now() - t0)
+      insertTimes.get(how)?.push(performance.now() - t0)
       await c.close()
     }
   }
@@ -150,7 +170,9 @@ async function run(ctx: BenchContext): Promise<void> {
   t = performance.now()
   const consumer = kafka.consumer({
     groupId: `bench-read-${randomUUID()}`,
-    maxBytesPerPartition: 8 * 1024 * 1024,
+    // The projector's fetch sizes.
+    maxBytes: 48 * 1024 * 1024,
+    maxBytesPerPartition: 16 * 1024 * 1024,
   })
   await consumer.connect()
   await consumer.subscribe({ topic, fromBeginning: true })
@@ -200,8 +222,8 @@ async function run(ctx: BenchContext): Promise<void> {
       ['stage', 'ms', 'events/s'],
       [
         ['decode + fold only (in memory)', fmt.int(foldMs), fmt.int((n * 1000) / foldMs)],
-        ...(['client.insert', 'native'] as const).map((how) => {
-          const ms = median(insertTimes[how])
+        ...ways.map((how) => {
+          const ms = median(insertTimes.get(how) ?? [])
           return [
             `insert ${slice.length} events' rows, ${how} (median of 3)`,
             fmt.int(ms),

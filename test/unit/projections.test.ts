@@ -89,7 +89,9 @@ describe('events', () => {
       kafka_partition: 2,
       kafka_offset: '9007199254740993',
     })
-    expect(r?.payload).toBe(deliveries.find((d) => d.id === 'gitswarm/pipeline')?.body)
+    expect(Buffer.from(r?.payload as Uint8Array).toString('utf8')).toBe(
+      deliveries.find((d) => d.id === 'gitswarm/pipeline')?.body,
+    )
   })
 })
 

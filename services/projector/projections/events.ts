@@ -17,7 +17,8 @@ export const events: Projection = {
         group_path: text(e.group_path),
         occurred_at: iso(e.occurred_at),
         received_at: isoAt(e.received_at),
-        payload: e.body.toString('utf8'),
+        // The original bytes: the RowBinary insert writes them as they are.
+        payload: e.body,
         kafka_partition: at.partition,
         kafka_offset: at.offset,
       },

@@ -1,6 +1,7 @@
 // The contract between the consumer and the projections: one Projection per table, each a pure
 // function of one event and its place in the log.
 import type { Event } from '../../../lib/avro/types.generated.ts'
+import type { CellValue } from '../../../lib/clickhouse/row-binary.ts'
 
 export interface LogPosition {
   partition: number
@@ -8,7 +9,7 @@ export interface LogPosition {
   offset: string
 }
 
-export type Row = Record<string, string | number | boolean | null | string[] | number[]>
+export type Row = Record<string, CellValue>
 
 export interface Projection {
   table: string
