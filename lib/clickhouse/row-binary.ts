@@ -4,7 +4,8 @@
 // (docs/benchmarks.md, "Projector": JSON text was the largest single cost of the fold).
 // Format reference: ClickHouse docs, interfaces/formats/RowBinary.
 
-export type CellValue = string | number | boolean | null | Uint8Array | readonly (string | number)[]
+export type CellValue =
+  string | number | boolean | null | Date | Uint8Array | readonly (string | number)[]
 
 export interface Column {
   name: string
@@ -104,9 +105,16 @@ function wrongValue(column: string, type: string, v: unknown): Error {
   return new TypeError(`column ${column} (${type}): cannot write ${JSON.stringify(v)}`)
 }
 
-/** Milliseconds since the epoch from an ISO 8601 string or a number of milliseconds. */
+/** Milliseconds since the epoch from a Date, a number of milliseconds or an ISO 8601 string. */
 function epochMs(v: unknown, column: string, type: string): number {
-  const ms = typeof v === 'number' ? v : typeof v === 'string' ? Date.parse(v) : NaN
+  const ms =
+    v instanceof Date
+      ? v.getTime()
+      : typeof v === 'number'
+        ? v
+        : typeof v === 'string'
+          ? Date.parse(v)
+          : NaN
   if (!Number.isFinite(ms)) throw wrongValue(column, type, v)
   return ms
 }

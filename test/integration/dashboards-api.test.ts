@@ -6,10 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { pino } from 'pino'
 import type { ClickHouseClient } from '../../lib/clickhouse/client-factory.ts'
-import { readDelivery } from '../../services/ingest/delivery.ts'
-import { normalise } from '../../services/ingest/normalise/index.ts'
-import { parseWebhookBody } from '../../services/ingest/parse-body.ts'
-import { projections, type Row } from '../../services/projector/projections/index.ts'
+import { projections } from '../../services/projector/projections/index.ts'
 import { startDashboards } from '../../services/dashboards/index.ts'
 import { createDashboardsMetrics } from '../../services/dashboards/metrics.ts'
 import { loadPanels } from '../../services/dashboards/panels.ts'
@@ -18,6 +15,7 @@ import { missingRelations } from '../../services/dashboards/run-panel.ts'
 import { buildDashboardsApp } from '../../services/dashboards/server.ts'
 import { loadStaticAssets } from '../../services/dashboards/static-assets.ts'
 import { createTestClickHouse, type TestClickHouse } from '../support/clickhouse.ts'
+import { insertProjectedSeeds } from '../support/projected-seeds.ts'
 import { seeds } from '../support/seeds.ts'
 
 type App = ReturnType<typeof buildDashboardsApp>
@@ -35,28 +33,7 @@ let missingViews: string[] = []
 
 /** Every seed, normalised and projected as the projector would, one second apart. */
 async function insertSeeds(client: ClickHouseClient): Promise<void> {
-  const events = seeds.map((s, i) => {
-    const body = Buffer.from(s.body)
-    const parsed = parseWebhookBody(body)
-    if (!parsed.ok) throw parsed.error
-    const json = parsed.value
-    return normalise({
-      delivery: readDelivery(s.headers),
-      body,
-      json,
-      receivedAt: receivedAt + i * 1000,
-    })
-  })
-  for (const p of projections) {
-    const rows: Row[] = events.flatMap((e, i) => p.project(e, { partition: 0, offset: String(i) }))
-    if (rows.length === 0) continue
-    await client.insert({
-      table: p.table,
-      values: rows,
-      format: 'JSONEachRow',
-      clickhouse_settings: { date_time_input_format: 'best_effort' },
-    })
-  }
+  await insertProjectedSeeds(client, receivedAt)
 }
 
 // The seeds open merge requests but never review one: this lifecycle of merge request !1 of

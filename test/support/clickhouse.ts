@@ -8,6 +8,7 @@ import {
   type ClickHouseClient,
   type ClickHouseTarget,
 } from '../../lib/clickhouse/client-factory.ts'
+import { insertRows, type InsertRow } from '../../lib/clickhouse/insert-rows.ts'
 import { migrateTarget } from '../../lib/clickhouse/migrations.ts'
 import { migrationsDir } from '../../lib/paths.ts'
 
@@ -41,19 +42,13 @@ export async function createTestClickHouse(): Promise<TestClickHouse> {
   }
 }
 
-/** Inserts rows per table as the projector does (JSONEachRow, times read best-effort). */
+/** Inserts rows per table as the projector does. */
 export async function insertProjected(
   client: ClickHouseClient,
-  rows: Map<string, Record<string, unknown>[]>,
+  rows: Map<string, InsertRow[]>,
 ): Promise<void> {
   for (const [table, values] of rows) {
-    if (values.length === 0) continue
-    await client.insert({
-      table,
-      values,
-      format: 'JSONEachRow',
-      clickhouse_settings: { date_time_input_format: 'best_effort' },
-    })
+    await insertRows(client, table, values, { date_time_input_format: 'best_effort' })
   }
 }
 

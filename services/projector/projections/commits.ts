@@ -4,7 +4,7 @@
 // firstSeenVersion(received_at), greatest for the earliest receipt. A push holds at most 20
 // commits (total_commits_count has the real number): the others never reach this table.
 import type { Projection } from './types.ts'
-import { branchOf, firstLine, firstSeenVersion, id, iso, isoAt, text } from './values.ts'
+import { branchOf, firstLine, firstSeenVersion, id, time, timeAt, text } from './values.ts'
 
 export const commits: Projection = {
   table: 'commits',
@@ -17,14 +17,14 @@ export const commits: Projection = {
       sha: c.id,
       author_name: text(c.author_name),
       author_email: text(c.author_email),
-      committed_at: iso(c.timestamp),
+      committed_at: time(c.timestamp),
       message: text(c.message),
       title: c.title ?? firstLine(c.message),
       files_added: c.added.length,
       files_modified: c.modified.length,
       files_removed: c.removed.length,
       branch: branchOf(p.ref),
-      pushed_at: isoAt(e.received_at),
+      pushed_at: timeAt(e.received_at),
       event_id: e.event_id,
       version: firstSeenVersion(e.received_at),
     }))

@@ -12,7 +12,7 @@
 import type { Event } from '../../../lib/avro/types.generated.ts'
 import { buildsOf } from './jobs.ts'
 import type { Projection, Row } from './types.ts'
-import { id, iso, statusVersion, text } from './values.ts'
+import { id, time, statusVersion, text } from './values.ts'
 
 const approvalStatuses = new Set(['approved', 'rejected'])
 const ranStatuses = new Set(['running', 'success', 'failed', 'canceled'])
@@ -20,7 +20,7 @@ const ranStatuses = new Set(['running', 'success', 'failed', 'canceled'])
 function fromHook(e: Event): Row[] {
   const d = e.deployment
   if (!d || d.id === null || !d.status || approvalStatuses.has(d.status)) return []
-  const time = d.status_changed_at ?? e.occurred_at ?? e.received_at
+  const latestMs = d.status_changed_at ?? e.occurred_at ?? e.received_at
   return [
     {
       project_id: id(e.project_id),
@@ -34,11 +34,11 @@ function fromHook(e: Event): Row[] {
       status: d.status,
       sha: text(d.sha),
       ref: text(d.ref),
-      deployed_at: iso(d.status_changed_at),
+      deployed_at: time(d.status_changed_at),
       source: 'deployment_hook',
       user_username: text(d.user.username),
       event_id: e.event_id,
-      version: statusVersion(d.status, time),
+      version: statusVersion(d.status, latestMs),
     },
   ]
 }
@@ -49,7 +49,7 @@ function fromJobs(e: Event): Row[] {
     if (!b.environment_name || (action && action !== 'start')) return []
     if (!b.status || !ranStatuses.has(b.status)) return []
     const deployedAt = b.finished_at ?? b.started_at
-    const time = deployedAt ?? b.created_at ?? e.occurred_at ?? e.received_at
+    const latestMs = deployedAt ?? b.created_at ?? e.occurred_at ?? e.received_at
     return [
       {
         project_id: id(e.project_id),
@@ -63,11 +63,11 @@ function fromJobs(e: Event): Row[] {
         status: b.status,
         sha: text(ctx.sha),
         ref: text(ctx.ref),
-        deployed_at: iso(deployedAt),
+        deployed_at: time(deployedAt),
         source: 'job',
         user_username: text(e.job?.user.username ?? e.pipeline?.user.username),
         event_id: e.event_id,
-        version: statusVersion(b.status, time),
+        version: statusVersion(b.status, latestMs),
       },
     ]
   })

@@ -1,7 +1,7 @@
 // issues: latest state per (project_id, iid), issues and work items alike (issue_type says which:
 // issue, incident, task, ...). Version as for merge requests: updated_at (ms) * 10 + state rank.
 import type { Projection } from './types.ts'
-import { id, iso, text, updatedVersion } from './values.ts'
+import { id, time, text, updatedVersion } from './values.ts'
 
 const stateRanks: Record<string, number> = { opened: 1, reopened: 1, closed: 2 }
 
@@ -23,9 +23,9 @@ export const issues: Projection = {
         state: text(i.state),
         labels: i.labels,
         author_id: i.author_id,
-        created_at: iso(i.created_at),
-        updated_at: iso(updatedAt),
-        closed_at: iso(i.closed_at ?? (i.action === 'close' ? updatedAt : null)),
+        created_at: time(i.created_at),
+        updated_at: time(updatedAt),
+        closed_at: time(i.closed_at ?? (i.action === 'close' ? updatedAt : null)),
         url: text(i.url),
         version: updatedVersion(updatedAt, stateRanks[i.state ?? ''] ?? 0),
       },

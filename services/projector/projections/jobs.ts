@@ -4,7 +4,7 @@
 // duration, else finished_at - started_at, else null; queued_s only from the payload.
 import type { Build, Event } from '../../../lib/avro/types.generated.ts'
 import type { Projection, Row } from './types.ts'
-import { id, iso, secondsBetween, statusVersion, text } from './values.ts'
+import { id, time, secondsBetween, statusVersion, text } from './values.ts'
 
 export interface JobContext {
   pipelineId: number | null
@@ -31,7 +31,7 @@ export function jobDuration(b: Build): number | null {
 }
 
 function jobRow(e: Event, b: Build, ctx: JobContext): Row {
-  const time = b.finished_at ?? b.started_at ?? b.created_at ?? e.occurred_at ?? e.received_at
+  const latestMs = b.finished_at ?? b.started_at ?? b.created_at ?? e.occurred_at ?? e.received_at
   return {
     project_id: id(e.project_id),
     project_path: text(e.project_path),
@@ -43,9 +43,9 @@ function jobRow(e: Event, b: Build, ctx: JobContext): Row {
     failure_reason: text(b.failure_reason),
     runner_id: b.runner_id,
     runner_description: text(b.runner_description),
-    created_at: iso(b.created_at),
-    started_at: iso(b.started_at),
-    finished_at: iso(b.finished_at),
+    created_at: time(b.created_at),
+    started_at: time(b.started_at),
+    finished_at: time(b.finished_at),
     duration_s: jobDuration(b),
     queued_s: b.queued_duration,
     allow_failure: b.allow_failure ?? false,
@@ -56,7 +56,7 @@ function jobRow(e: Event, b: Build, ctx: JobContext): Row {
     ref: text(ctx.ref),
     sha: text(ctx.sha),
     event_id: e.event_id,
-    version: statusVersion(b.status, time),
+    version: statusVersion(b.status, latestMs),
   }
 }
 

@@ -5,7 +5,7 @@
 // and created_at for notes.
 import type { Event } from '../../../lib/avro/types.generated.ts'
 import type { Projection, Row } from './types.ts'
-import { id, iso, isoAt, text } from './values.ts'
+import { id, time, timeAt, text } from './values.ts'
 
 function fromMergeRequest(e: Event): Row[] {
   const m = e.merge_request
@@ -20,7 +20,7 @@ function fromMergeRequest(e: Event): Row[] {
       actor_id: m.actor.id,
       actor_username: text(m.actor.username),
       actor_name: text(m.actor.name),
-      at: iso(m.updated_at ?? e.occurred_at) ?? isoAt(e.received_at),
+      at: time(m.updated_at ?? e.occurred_at) ?? timeAt(e.received_at),
       note_id: null,
     },
   ]
@@ -38,7 +38,7 @@ function fromNote(e: Event): Row[] {
       actor_id: n.author_id ?? n.actor.id,
       actor_username: text(n.actor.username),
       actor_name: text(n.actor.name),
-      at: iso(n.created_at ?? e.occurred_at) ?? isoAt(e.received_at),
+      at: time(n.created_at ?? e.occurred_at) ?? timeAt(e.received_at),
       note_id: n.id,
     },
   ]

@@ -5,7 +5,7 @@
 // payload lacks merged_at replaces the row without it, so exact merge times are read from
 // merge_request_events (min(at) where action = 'merge').
 import type { Projection } from './types.ts'
-import { id, iso, text, updatedVersion } from './values.ts'
+import { id, time, text, updatedVersion } from './values.ts'
 
 const stateRanks: Record<string, number> = { opened: 1, reopened: 1, closed: 2, merged: 3 }
 
@@ -28,10 +28,10 @@ export const mergeRequests: Projection = {
         source_branch: text(m.source_branch),
         target_branch: text(m.target_branch),
         source_project_id: m.source_project_id,
-        created_at: iso(m.created_at),
-        updated_at: iso(updatedAt),
-        merged_at: iso(m.merged_at ?? (m.action === 'merge' ? updatedAt : null)),
-        closed_at: iso(m.closed_at ?? (m.action === 'close' ? updatedAt : null)),
+        created_at: time(m.created_at),
+        updated_at: time(updatedAt),
+        merged_at: time(m.merged_at ?? (m.action === 'merge' ? updatedAt : null)),
+        closed_at: time(m.closed_at ?? (m.action === 'close' ? updatedAt : null)),
         merge_commit_sha: text(m.merge_commit_sha),
         url: text(m.url),
         draft: m.draft ?? false,

@@ -3,7 +3,7 @@
 // 'success'. The Pipeline Hook has no started_at: it is the earliest started_at of its builds,
 // null when none started.
 import type { Projection } from './types.ts'
-import { id, iso, statusVersion, text } from './values.ts'
+import { id, time, statusVersion, text } from './values.ts'
 
 export const pipelines: Projection = {
   table: 'pipelines',
@@ -12,7 +12,7 @@ export const pipelines: Projection = {
     if (!p) return []
     const starts = p.builds.flatMap((b) => (b.started_at === null ? [] : [b.started_at]))
     const startedAt = starts.length > 0 ? Math.min(...starts) : null
-    const time = p.finished_at ?? startedAt ?? p.created_at ?? e.occurred_at ?? e.received_at
+    const latestMs = p.finished_at ?? startedAt ?? p.created_at ?? e.occurred_at ?? e.received_at
     return [
       {
         project_id: id(e.project_id),
@@ -25,14 +25,14 @@ export const pipelines: Projection = {
         before_sha: text(p.before_sha),
         source: text(p.source),
         status: text(p.status),
-        created_at: iso(p.created_at),
-        started_at: iso(startedAt),
-        finished_at: iso(p.finished_at),
+        created_at: time(p.created_at),
+        started_at: time(startedAt),
+        finished_at: time(p.finished_at),
         duration_s: p.duration,
         queued_s: p.queued_duration,
         user_username: text(p.user.username),
         event_id: e.event_id,
-        version: statusVersion(p.status, time),
+        version: statusVersion(p.status, latestMs),
       },
     ]
   },

@@ -1,7 +1,7 @@
 // pushes: one row per push or tag push event. A retried delivery has the same event_id but a new
 // received_at: the first receipt wins, as for commits.
 import type { Projection } from './types.ts'
-import { branchOf, firstSeenVersion, id, isoAt, text } from './values.ts'
+import { branchOf, firstSeenVersion, id, timeAt, text } from './values.ts'
 
 export const pushes: Projection = {
   table: 'pushes',
@@ -21,7 +21,7 @@ export const pushes: Projection = {
         user_name: text(p.user.name),
         user_username: text(p.user.username),
         commit_count: p.total_commits_count,
-        pushed_at: isoAt(e.received_at),
+        pushed_at: timeAt(e.received_at),
         version: firstSeenVersion(e.received_at),
       },
     ]

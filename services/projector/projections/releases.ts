@@ -1,7 +1,7 @@
 // releases: latest state per (project_id, tag). A Release Hook has no updated_at, so the version
 // is received_at: the latest delivery wins (create, update, then delete).
 import type { Projection } from './types.ts'
-import { id, iso, text } from './values.ts'
+import { id, time, text } from './values.ts'
 
 export const releases: Projection = {
   table: 'releases',
@@ -16,8 +16,8 @@ export const releases: Projection = {
         release_id: r.id,
         name: text(r.name),
         action: text(r.action),
-        created_at: iso(r.created_at),
-        released_at: iso(r.released_at),
+        created_at: time(r.created_at),
+        released_at: time(r.released_at),
         sha: text(r.sha),
         url: text(r.url),
         version: e.received_at,

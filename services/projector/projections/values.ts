@@ -1,18 +1,20 @@
 // Shared value rules of every projection, so each table spells missing values and times the same
-// way. Rows are inserted as JSONEachRow with date_time_input_format=best_effort:
-// - times are ISO 8601 strings in UTC with milliseconds (`2016-08-12T15:23:28.000Z`), or null for
-//   a Nullable column when the payload has none;
+// way:
+// - times are Dates (UTC instants with milliseconds), or null for a Nullable column when the
+//   payload has none. Not ISO strings: the embedded insert writes them in binary, and formatting
+//   then parsing every time cost a sixth of the projector's CPU; the JSON path a server gets
+//   prints a Date as ISO 8601 on its own;
 // - a missing string is '', a missing id is 0; durations are Nullable so a missing one never
 //   counts as zero.
 
-/** An epoch-milliseconds time as an ISO string, or null. */
-export function iso(ms: number | null | undefined): string | null {
-  return ms === null || ms === undefined || !Number.isFinite(ms) ? null : new Date(ms).toISOString()
+/** An epoch-milliseconds time, or null. */
+export function time(ms: number | null | undefined): Date | null {
+  return ms === null || ms === undefined || !Number.isFinite(ms) ? null : new Date(ms)
 }
 
-/** An epoch-milliseconds time that is always there (e.g. received_at) as an ISO string. */
-export function isoAt(ms: number): string {
-  return new Date(ms).toISOString()
+/** An epoch-milliseconds time that is always there (e.g. received_at). */
+export function timeAt(ms: number): Date {
+  return new Date(ms)
 }
 
 export const text = (s: string | null | undefined): string => s ?? ''
