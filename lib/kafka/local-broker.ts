@@ -266,8 +266,16 @@ function readPid(file: string): number | undefined {
 }
 
 /** A KRaft cluster id: 16 random bytes in URL-safe base64 without padding, as kafka-storage makes. */
-function kafkaClusterId(): string {
-  return Buffer.from(randomUUID().replaceAll('-', ''), 'hex').toString('base64url')
+/**
+ * A cluster id as Kafka writes them: a UUID in base64url. One in 64 of those starts with '-',
+ * which the storage tool's argument parser reads as an option (an intermittent "expected one
+ * argument" failure); Kafka's own Uuid.randomUuid() redraws those, and so does this.
+ */
+export function kafkaClusterId(): string {
+  for (;;) {
+    const id = Buffer.from(randomUUID().replaceAll('-', ''), 'hex').toString('base64url')
+    if (!id.startsWith('-')) return id
+  }
 }
 
 async function waitUntilAnswering(
