@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { fileURLToPath } from 'node:url'
+import { Consumer as PlatformaticConsumer, MessagesStreamModes } from '@platformatic/kafka'
 import { Kafka, logLevel } from 'kafkajs'
 import { pino } from 'pino'
 import { createCodec } from '../lib/avro/codec.ts'
@@ -195,6 +196,47 @@ async function run(ctx: BenchContext): Promise<void> {
   const consumeMs = performance.now() - t
   await consumer.disconnect()
 
+  // (2b) @platformatic/kafka's consumer alone, the same way: a batch is what one fetch brings
+  // (its messages arrive one by one; the offsets are committed every 10,000 and at the end).
+  t = performance.now()
+  const plat = new PlatformaticConsumer({
+    groupId: `bench-read-p-${randomUUID()}`,
+    clientId: 'bench-read-p',
+    bootstrapBrokers: brokers,
+    maxBytes: 48 * 1024 * 1024,
+    maxWaitTime: 250,
+  })
+  const stream = await plat.consume({
+    topics: [topic],
+    mode: MessagesStreamModes.EARLIEST,
+    autocommit: false,
+  })
+  let readP = 0
+  const lastP = new Map<number, bigint>()
+  const commitP = () =>
+    plat.commit({
+      offsets: [...lastP].map(([partition, offset]) => ({
+        topic,
+        partition,
+        offset: offset + 1n,
+        leaderEpoch: 0,
+      })),
+    })
+  await new Promise<void>((done, fail) => {
+    stream.on('data', (m: { partition: number; offset: bigint }) => {
+      readP++
+      lastP.set(m.partition, m.offset)
+      if (readP % 10_000 === 0 || readP === n) {
+        stream.pause()
+        commitP().then(() => (readP >= n ? done() : stream.resume()), fail)
+      }
+    })
+    stream.on('error', fail)
+  })
+  const consumePlatformaticMs = performance.now() - t
+  await stream.close()
+  await plat.close()
+
   // (3) the real projector.
   t = performance.now()
   const projector = await startProjector({
@@ -231,6 +273,11 @@ async function run(ctx: BenchContext): Promise<void> {
           ]
         }),
         ['kafkajs consume + commit only', fmt.int(consumeMs), fmt.int((n * 1000) / consumeMs)],
+        [
+          '@platformatic/kafka consume + commit only',
+          fmt.int(consumePlatformaticMs),
+          fmt.int((n * 1000) / consumePlatformaticMs),
+        ],
         [
           'projector (consume, fold, insert, commit)',
           fmt.int(projectMs),

@@ -8,7 +8,7 @@
 // table at 40-80 MB/s, against 500+ MB/s for the same bytes read back by file() (measured side by
 // side, docs/benchmarks.md). The scratch file lives in /dev/shm when there is one: memory, no disk.
 import { randomUUID } from 'node:crypto'
-import { accessSync, constants, existsSync } from 'node:fs'
+import { accessSync, constants, existsSync, readdirSync, rmSync } from 'node:fs'
 import { unlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -97,8 +97,39 @@ function scratchDir(): string {
     } catch {
       // not writable: the temp dir
     }
+    sweepOrphans(scratch)
   }
   return scratch
+}
+
+const scratchName = /^hookhouse-insert-(\d+)-[0-9a-f-]+\.rowbinary$/
+
+/**
+ * A process killed mid-insert leaves its scratch file behind, and in /dev/shm that is memory:
+ * files of processes that no longer run are removed when the next process starts inserting.
+ */
+export function sweepOrphans(dir: string): void {
+  let names: string[]
+  try {
+    names = readdirSync(dir)
+  } catch {
+    return
+  }
+  for (const name of names) {
+    const pid = Number(scratchName.exec(name)?.[1])
+    if (!pid || pid === process.pid || isRunning(pid)) continue
+    rmSync(join(dir, name), { force: true })
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    // EPERM: it runs, as another user.
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
 }
 
 // The table's columns are read once per client and column set; null means a type the RowBinary

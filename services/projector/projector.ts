@@ -135,12 +135,15 @@ export async function startProjector(opts: ProjectorOptions): Promise<RunningPro
     next: bigint
   }
   interface Group {
+    /** In arrival order; one partition may have several, each starting where the last ended. */
     slices: Slice[]
-    /** Rewinds since start: a group folded before the latest rewind is stale. */
+    /** Rewinds and rejoins since start: a group begun before the latest one is stale. */
     epoch: number
     rows: Map<string, Row[]>
     poison: { slice: Slice; record: FoldResult['poison'][number] }[]
     events: number
+    /** submit() calls held back because the group was full, released when it is handed over. */
+    handedOver: (() => void)[]
   }
 
   // Per partition, the first offset not yet committed: where a rewind seeks back to, and where
@@ -178,21 +181,17 @@ export async function startProjector(opts: ProjectorOptions): Promise<RunningPro
     })
   }
 
-  const foldGroup = (slices: Slice[]): Group => {
-    const rows = new Map<string, Row[]>()
-    const poison: Group['poison'] = []
-    let events = 0
-    for (const slice of slices) {
-      const result = fold(slice.messages, slice.partition, opts.eventCodec)
-      for (const [table, r] of result.rows) {
-        const into = rows.get(table)
-        if (into) for (const row of r) into.push(row)
-        else rows.set(table, r)
-      }
-      for (const record of result.poison) poison.push({ slice, record })
-      events += slice.messages.length
+  /** Folds a slice into the group on arrival, so folding overlaps the previous group's store. */
+  const addSlice = (group: Group, slice: Slice) => {
+    const result = fold(slice.messages, slice.partition, opts.eventCodec)
+    for (const [table, r] of result.rows) {
+      const into = group.rows.get(table)
+      if (into) for (const row of r) into.push(row)
+      else group.rows.set(table, r)
     }
-    return { slices, epoch, rows, poison, events }
+    for (const record of result.poison) group.poison.push({ slice, record })
+    group.slices.push(slice)
+    group.events += slice.messages.length
   }
 
   /** Sends the group's partitions back to their first uncommitted offset, to be fetched again. */
@@ -205,7 +204,18 @@ export async function startProjector(opts: ProjectorOptions): Promise<RunningPro
     }
   }
 
-  const insertAndCommit = async (group: Group) => {
+  /** Where each partition of the group ends; null if a slice does not start where it must. */
+  const contiguousEnds = (group: Group): Map<number, bigint> | null => {
+    const ends = new Map<number, bigint>()
+    for (const s of group.slices) {
+      const start = ends.get(s.partition) ?? uncommitted.get(s.partition) ?? s.first
+      if (s.first !== start) return null
+      ends.set(s.partition, s.next)
+    }
+    return ends
+  }
+
+  const insertAndCommit = async (group: Group, ends: Map<number, bigint>) => {
     for (const { slice, record } of group.poison) await deadLetterPoison(slice, record)
     const ranges = group.slices.map((slice) => ({
       partition: slice.partition,
@@ -213,42 +223,43 @@ export async function startProjector(opts: ProjectorOptions): Promise<RunningPro
       last: (slice.next - 1n).toString(),
     }))
     const token = `${group.slices[0]?.topic}:${[...ranges]
-      .sort((a, b) => a.partition - b.partition)
+      .sort((a, b) => a.partition - b.partition || Number(BigInt(a.first) - BigInt(b.first)))
       .map((r) => `${r.partition}@${r.first}-${r.last}`)
       .join(',')}`
     await insertAll(group.rows, token)
     for (const r of ranges) await opts.beforeCommit?.(r)
     // Only now, with every insert acknowledged, does the group move past these records.
     await consumer.commitOffsets(
-      group.slices.map((slice) => ({
-        topic: slice.topic,
-        partition: slice.partition,
-        offset: slice.next.toString(),
+      [...ends].map(([partition, next]) => ({
+        topic: opts.topic,
+        partition,
+        offset: next.toString(),
       })),
     )
   }
 
-  const processGroup = async (group: Group) => {
-    // Folded before a rewind, or not starting where its partition's committed offset stands (a
-    // slice fetched before a seek took effect): fetch it again rather than insert out of order.
-    const stale =
-      group.epoch !== epoch ||
-      group.slices.some((s) => (uncommitted.get(s.partition) ?? s.first) !== s.first)
-    if (stale) return rewind(group)
+  const storeGroup = async (group: Group) => {
+    // Begun before a rewind or rejoin, or not starting where its partition's committed offset
+    // stands (a slice fetched before a seek took effect): fetch it again, never insert out of
+    // order.
+    const ends = group.epoch === epoch ? contiguousEnds(group) : null
+    if (ends === null) return rewind(group)
     if (backoffMs > 0) await new Promise((r) => setTimeout(r, backoffMs))
     try {
-      await insertAndCommit(group)
+      await insertAndCommit(group, ends)
     } catch (err) {
       backoffMs = Math.min(30_000, Math.max(500, backoffMs * 2))
       opts.log.error(
-        { err, partitions: group.slices.map((s) => s.partition), retryInMs: backoffMs },
+        { err, partitions: [...ends.keys()], retryInMs: backoffMs },
         'batch not stored; its partitions go back to the last committed offset',
       )
       epoch++
-      return rewind(group)
+      rewind(group)
+      dropFilling()
+      return
     }
     backoffMs = 0
-    for (const slice of group.slices) uncommitted.set(slice.partition, slice.next)
+    for (const [partition, next] of ends) uncommitted.set(partition, next)
     const poisoned = group.poison.length
     folded += group.events - poisoned
     skipped += poisoned
@@ -262,62 +273,69 @@ export async function startProjector(opts: ProjectorOptions): Promise<RunningPro
     }
   }
 
-  // Group commit: kafkajs hands over one partition's batch per eachBatch call, concurrently for
-  // the partitions of one fetch. Slices that arrive within a short linger are folded together,
-  // so a fetch over six partitions costs one insert per table, not six. At most one folded group
-  // waits behind the one being stored, which bounds memory and keeps kafkajs fetching meanwhile.
-  const maxGroupsInFlight = 2
-  let pending: { slice: Slice; queued: () => void }[] = []
-  let pendingEvents = 0
+  // Group commit. kafkajs hands over one partition's batch per eachBatch call, concurrently for
+  // the partitions of one fetch; each is folded into the group being filled on arrival. The group
+  // is stored when nothing else is being stored: after a short linger when idle (so the slices of
+  // one fetch meet in one insert per table), or as soon as the previous group is stored when busy
+  // (so a batch grows with the load and freshness stays near one store's time). While a group is
+  // stored, the slices of the next fetch fill the next group and wait for its handover: at most
+  // one group is stored while one fills.
+  let filling: Group | null = null
+  let storing = false
   let lingerTimer: NodeJS.Timeout | undefined
   let chain: Promise<void> = Promise.resolve()
-  let inFlight = 0
-  let roomWaiters: (() => void)[] = []
+  let closing = false
 
-  const waitForRoom = async () => {
-    while (inFlight > maxGroupsInFlight) await new Promise<void>((r) => roomWaiters.push(r))
-  }
-
-  const flush = () => {
+  const startNext = () => {
     clearTimeout(lingerTimer)
     lingerTimer = undefined
-    const entries = pending
-    pending = []
-    pendingEvents = 0
-    if (entries.length === 0) return
-    const group = foldGroup(entries.map((e) => e.slice))
-    inFlight++
-    chain = chain
-      .then(() => processGroup(group))
+    if (storing || filling === null) return
+    const group = filling
+    filling = null
+    storing = true
+    for (const release of group.handedOver) release()
+    chain = storeGroup(group)
       .catch((err: unknown) => opts.log.error({ err }, 'projector batch failed unexpectedly'))
       .finally(() => {
-        inFlight--
-        const waiters = roomWaiters
-        roomWaiters = []
-        for (const w of waiters) w()
+        storing = false
+        startNext()
       })
-    void waitForRoom().then(() => {
-      for (const e of entries) e.queued()
-    })
   }
 
-  let closing = false
-  const submit = (slice: Slice) =>
-    new Promise<void>((queued) => {
-      // Closing: not stored and not committed, so the next run fetches it again.
-      if (closing) return queued()
-      if (!uncommitted.has(slice.partition)) uncommitted.set(slice.partition, slice.first)
-      pending.push({ slice, queued })
-      pendingEvents += slice.messages.length
-      if (pendingEvents >= opts.batchMaxEvents) flush()
-      else lingerTimer ??= setTimeout(flush, opts.batchLingerMs ?? 20)
-    })
+  /** The group being filled is dropped (rewound): after a failed store, or a rejoin. */
+  const dropFilling = () => {
+    const group = filling
+    filling = null
+    if (!group) return
+    rewind(group)
+    for (const release of group.handedOver) release()
+  }
+
+  const submit = (slice: Slice): Promise<void> => {
+    // Closing: not stored and not committed, so the next run fetches it again.
+    if (closing) return Promise.resolve()
+    if (!uncommitted.has(slice.partition)) uncommitted.set(slice.partition, slice.first)
+    filling ??= { slices: [], epoch, rows: new Map(), poison: [], events: 0, handedOver: [] }
+    const group = filling
+    addSlice(group, slice)
+    const full = group.events >= opts.batchMaxEvents
+    if (!storing && !full) {
+      lingerTimer ??= setTimeout(startNext, opts.batchLingerMs ?? 20)
+      return Promise.resolve()
+    }
+    // Held until the group is handed over: kafkajs then fetches once more while a group is
+    // stored, not in a tight loop that would take the CPU the store and the ingest need.
+    const handedOver = new Promise<void>((r) => group.handedOver.push(r))
+    if (full) startNext()
+    return handedOver
+  }
 
   // After a (re)join the group hands out partitions from their committed offsets: whatever was
   // folded before belongs to the old assignment.
   consumer.on(consumer.events.GROUP_JOIN, () => {
     uncommitted.clear()
     epoch++
+    dropFilling()
   })
 
   const eachBatch = async ({ batch, heartbeat, isRunning, isStale }: EachBatchPayload) => {
@@ -356,8 +374,8 @@ export async function startProjector(opts: ProjectorOptions): Promise<RunningPro
       // Store what is folded before leaving: stop fetching, then let the chain run dry.
       consumer.pause([{ topic: opts.topic }])
       closing = true
-      flush()
-      await chain
+      startNext()
+      while (storing) await chain
       await consumer.disconnect()
       await producer.disconnect()
     },

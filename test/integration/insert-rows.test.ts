@@ -2,7 +2,11 @@
 // path (and the JSON path a server gets) byte for byte, and a value that does not fit its column
 // is refused with the column's name.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { insertRows, type InsertRow } from '../../lib/clickhouse/insert-rows.ts'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { insertRows, sweepOrphans, type InsertRow } from '../../lib/clickhouse/insert-rows.ts'
 import { createTestClickHouse, type TestClickHouse } from '../support/clickhouse.ts'
 
 let ch: TestClickHouse
@@ -125,6 +129,28 @@ describe('insertRows', () => {
       /has no column nope/,
     )
     expect(await readBack()).toEqual([])
+  })
+})
+
+describe('sweepOrphans', () => {
+  it('removes the scratch files of processes that no longer run, and only those', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hookhouse-scratch-'))
+    try {
+      // A pid that just ran and exited: free, and not reused this soon.
+      const dead = spawnSync('true').pid
+      const uuid = '0d2f3a4e-1111-4222-8333-944455556666'
+      const names = [
+        `hookhouse-insert-${dead}-${uuid}.rowbinary`,
+        `hookhouse-insert-${process.pid}-${uuid}.rowbinary`,
+        `hookhouse-insert-1-${uuid}.rowbinary`, // init always runs
+        'unrelated-file',
+      ]
+      for (const n of names) writeFileSync(join(dir, n), 'x')
+      sweepOrphans(dir)
+      expect(readdirSync(dir).sort()).toEqual(names.slice(1).sort())
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
 
