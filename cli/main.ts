@@ -8,6 +8,7 @@ import { migrateCommand } from './commands/migrate.ts'
 import { projectorCommand } from './commands/projector.ts'
 import { replayCommand } from './commands/replay.ts'
 import { startCommand } from './commands/start.ts'
+import { sqlCommand } from './commands/sql.ts'
 import { fail } from './runtime.ts'
 
 const commands: Command[] = [
@@ -18,6 +19,7 @@ const commands: Command[] = [
   replayCommand,
   migrateCommand,
   kafkaCommand,
+  sqlCommand,
 ]
 
 function mainHelp(): string {

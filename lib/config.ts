@@ -66,6 +66,20 @@ function identifier(raw: string): string {
   return raw
 }
 
+export interface ListenAddress {
+  host: string
+  port: number
+}
+
+/** `host:port` (`[::1]:8123` for IPv6), or `off`: null. */
+function listenAddress(raw: string): ListenAddress | null {
+  const v = raw.trim()
+  if (v.toLowerCase() === 'off') return null
+  const m = /^(\[[^\]]+\]|[^:\s]+):(\d+)$/.exec(v)
+  if (!m) throw new Error('not host:port or off')
+  return { host: (m[1] ?? '').replace(/^\[|\]$/g, ''), port: port(m[2] ?? '') }
+}
+
 export const settings = {
   HOOKHOUSE_DATA_DIR: {
     description: 'Folder for local state: embedded ClickHouse, the ingest spool, the local Kafka.',
@@ -206,6 +220,51 @@ export const settings = {
     expects: 'an integer number of bytes',
     default: String(1024 * 1024 * 1024),
     parse: integer(0, Number.MAX_SAFE_INTEGER),
+  },
+  SQL_LISTEN: {
+    description:
+      'Address of the read-only SQL endpoint (ClickHouse HTTP interface over the embedded engine), or off.',
+    expects: 'host:port or off',
+    default: '127.0.0.1:8123',
+    parse: listenAddress,
+  },
+  SQL_USER: {
+    description: 'User name the SQL endpoint accepts.',
+    expects: 'a user name',
+    default: 'default',
+    parse: text,
+  },
+  SQL_PASSWORD: {
+    description:
+      'Password the SQL endpoint requires. Unset: none, allowed only while the endpoint listens on a loopback address.',
+    expects: 'a password',
+    default: undefined,
+    parse: text,
+    secret: true,
+  },
+  SQL_MAX_EXECUTION_TIME: {
+    description: 'Seconds a query on the SQL endpoint may run (max_execution_time).',
+    expects: 'an integer number of seconds 1-86400',
+    default: '60',
+    parse: integer(1, 86_400),
+  },
+  SQL_MAX_RESULT_ROWS: {
+    description: 'Rows a result of the SQL endpoint may have (max_result_rows).',
+    expects: 'an integer 1-1000000000000',
+    default: '10000000',
+    parse: integer(1, 1_000_000_000_000),
+  },
+  SQL_MAX_RESULT_BYTES: {
+    description: 'Bytes a result of the SQL endpoint may have, uncompressed (max_result_bytes).',
+    expects: 'an integer number of bytes 1024-1099511627776',
+    default: String(1024 * 1024 * 1024),
+    parse: integer(1024, 1024 ** 4),
+  },
+  SQL_MAX_CONCURRENT_QUERIES: {
+    description: 'Queries the SQL endpoint runs at once, each on its own read-only session.',
+    expects: 'an integer 1-64',
+    default: '4',
+    parse: integer(1, 64),
   },
   LOG_LEVEL: {
     description: 'Log level.',

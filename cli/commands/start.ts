@@ -12,6 +12,8 @@ import { allSettingNames } from '../../lib/config.ts'
 import { startProjectorService } from '../../services/projector/index.ts'
 import { startDashboards } from '../../services/dashboards/index.ts'
 import { projectorOptions } from './projector.ts'
+import { startSqlEndpoint } from '../../services/sql-endpoint/index.ts'
+import { sqlEndpointOptions } from '../../services/sql-endpoint/from-config.ts'
 
 export const startCommand: Command = {
   name: 'start',
@@ -25,6 +27,7 @@ export const startCommand: Command = {
     const rt = createRuntime('hookhouse')
     const { cfg } = rt
     const { auth, generatedToken } = resolveWebhookAuth(cfg, { generate: true })
+    const sqlOptions = sqlEndpointOptions(cfg, clickhouseTargetFromConfig(cfg), rt.log)
 
     const kafka = await resolveKafka(cfg, rt.say)
     const local = kafka.local
@@ -55,10 +58,17 @@ export const startCommand: Command = {
     })
     rt.onShutdown('dashboards', () => dashboards.close())
 
+    // The SQL endpoint runs where the embedded engine is: no other process can open its data.
+    const sql = sqlOptions ? await startSqlEndpoint(sqlOptions) : undefined
+    if (sql) rt.onShutdown('SQL endpoint', () => sql.close())
+
     rt.say('')
     rt.say(`hookhouse is up (${((Date.now() - started) / 1000).toFixed(1)} s)`)
     rt.say(`  ingest URL:     ${ingest.url}`)
     rt.say(`  dashboards:     ${dashboards.url}`)
+    rt.say(
+      `  SQL endpoint:   ${sql ? `${sql.url} (read-only; \`hookhouse sql\`, docs/querying.md)` : target.url ? 'use the ClickHouse server' : 'off (SQL_LISTEN=off)'}`,
+    )
     rt.say(`  Kafka:          ${kafka.brokers.join(',')}${local ? ' (local broker)' : ''}`)
     rt.say(`  ClickHouse:     ${describeTarget(target)}, database ${target.database}`)
     if (generatedToken) {
