@@ -11,6 +11,8 @@ import {
   startProjectorService,
   type ProjectorServiceOptions,
 } from '../../services/projector/index.ts'
+import { sqlEndpointOptions } from '../../services/sql-endpoint/from-config.ts'
+import { startSqlEndpoint } from '../../services/sql-endpoint/index.ts'
 
 export const projectorCommand: Command = {
   name: 'projector',
@@ -30,6 +32,13 @@ export const projectorCommand: Command = {
     'CLICKHOUSE_PASSWORD',
     'CLICKHOUSE_DATABASE',
     'HOOKHOUSE_DATA_DIR',
+    'SQL_LISTEN',
+    'SQL_USER',
+    'SQL_PASSWORD',
+    'SQL_MAX_EXECUTION_TIME',
+    'SQL_MAX_RESULT_ROWS',
+    'SQL_MAX_RESULT_BYTES',
+    'SQL_MAX_CONCURRENT_QUERIES',
     'LOG_LEVEL',
   ],
   async run() {
@@ -40,6 +49,7 @@ export const projectorCommand: Command = {
         'KAFKA_BROKERS is unset: expected host:port of your Kafka brokers (or use `hookhouse start`)',
       )
     const target = clickhouseTargetFromConfig(cfg)
+    const sqlOptions = sqlEndpointOptions(cfg, target, rt.log)
     const projector = await startProjectorService(
       projectorOptions(cfg, cfg.KAFKA_BROKERS, target, rt.log),
     )
@@ -47,6 +57,13 @@ export const projectorCommand: Command = {
     rt.say(
       `projector: ${cfg.KAFKA_TOPIC} -> ${describeTarget(target)} (group ${cfg.PROJECTOR_GROUP_ID})`,
     )
+    // With the embedded engine this process owns the data: nothing else can serve it to SQL
+    // clients (SQL_LISTEN=off turns that off; with CLICKHOUSE_URL the server is queried instead).
+    if (sqlOptions) {
+      const sql = await startSqlEndpoint(sqlOptions)
+      rt.onShutdown('SQL endpoint', () => sql.close())
+      rt.say(`SQL endpoint: ${sql.url} (read-only; \`hookhouse sql\`, docs/querying.md)`)
+    }
     await new Promise(() => {})
   },
 }
