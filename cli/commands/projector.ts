@@ -11,8 +11,7 @@ import {
   startProjectorService,
   type ProjectorServiceOptions,
 } from '../../services/projector/index.ts'
-import { sqlEndpointOptions } from '../../services/sql-endpoint/from-config.ts'
-import { startSqlEndpoint } from '../../services/sql-endpoint/index.ts'
+import { describeSqlEndpoint, prepareSqlEndpoint } from '../sql-endpoint.ts'
 
 export const projectorCommand: Command = {
   name: 'projector',
@@ -49,7 +48,7 @@ export const projectorCommand: Command = {
         'KAFKA_BROKERS is unset: expected host:port of your Kafka brokers (or use `hookhouse start`)',
       )
     const target = clickhouseTargetFromConfig(cfg)
-    const sqlOptions = sqlEndpointOptions(cfg, target, rt.log)
+    const startSql = prepareSqlEndpoint(cfg, target, rt.log)
     const projector = await startProjectorService(
       projectorOptions(cfg, cfg.KAFKA_BROKERS, target, rt.log),
     )
@@ -57,13 +56,9 @@ export const projectorCommand: Command = {
     rt.say(
       `projector: ${cfg.KAFKA_TOPIC} -> ${describeTarget(target)} (group ${cfg.PROJECTOR_GROUP_ID})`,
     )
-    // With the embedded engine this process owns the data: nothing else can serve it to SQL
-    // clients (SQL_LISTEN=off turns that off; with CLICKHOUSE_URL the server is queried instead).
-    if (sqlOptions) {
-      const sql = await startSqlEndpoint(sqlOptions)
-      rt.onShutdown('SQL endpoint', () => sql.close())
-      rt.say(`SQL endpoint: ${sql.url} (read-only; \`hookhouse sql\`, docs/querying.md)`)
-    }
+    const sql = await startSql()
+    if (sql.state === 'running') rt.onShutdown('SQL endpoint', () => sql.endpoint.close())
+    if (sql.state !== 'not needed') rt.say(`SQL endpoint: ${describeSqlEndpoint(sql)}`)
     await new Promise(() => {})
   },
 }

@@ -12,8 +12,7 @@ import { allSettingNames } from '../../lib/config.ts'
 import { startProjectorService } from '../../services/projector/index.ts'
 import { startDashboards } from '../../services/dashboards/index.ts'
 import { projectorOptions } from './projector.ts'
-import { startSqlEndpoint } from '../../services/sql-endpoint/index.ts'
-import { sqlEndpointOptions } from '../../services/sql-endpoint/from-config.ts'
+import { describeSqlEndpoint, prepareSqlEndpoint } from '../sql-endpoint.ts'
 
 export const startCommand: Command = {
   name: 'start',
@@ -27,7 +26,7 @@ export const startCommand: Command = {
     const rt = createRuntime('hookhouse')
     const { cfg } = rt
     const { auth, generatedToken } = resolveWebhookAuth(cfg, { generate: true })
-    const sqlOptions = sqlEndpointOptions(cfg, clickhouseTargetFromConfig(cfg), rt.log)
+    const startSql = prepareSqlEndpoint(cfg, clickhouseTargetFromConfig(cfg), rt.log)
 
     const kafka = await resolveKafka(cfg, rt.say)
     const local = kafka.local
@@ -59,16 +58,14 @@ export const startCommand: Command = {
     rt.onShutdown('dashboards', () => dashboards.close())
 
     // The SQL endpoint runs where the embedded engine is: no other process can open its data.
-    const sql = sqlOptions ? await startSqlEndpoint(sqlOptions) : undefined
-    if (sql) rt.onShutdown('SQL endpoint', () => sql.close())
+    const sql = await startSql()
+    if (sql.state === 'running') rt.onShutdown('SQL endpoint', () => sql.endpoint.close())
 
     rt.say('')
     rt.say(`hookhouse is up (${((Date.now() - started) / 1000).toFixed(1)} s)`)
     rt.say(`  ingest URL:     ${ingest.url}`)
     rt.say(`  dashboards:     ${dashboards.url}`)
-    rt.say(
-      `  SQL endpoint:   ${sql ? `${sql.url} (read-only; \`hookhouse sql\`, docs/querying.md)` : target.url ? 'use the ClickHouse server' : 'off (SQL_LISTEN=off)'}`,
-    )
+    rt.say(`  SQL endpoint:   ${describeSqlEndpoint(sql)}`)
     rt.say(`  Kafka:          ${kafka.brokers.join(',')}${local ? ' (local broker)' : ''}`)
     rt.say(`  ClickHouse:     ${describeTarget(target)}, database ${target.database}`)
     if (generatedToken) {
