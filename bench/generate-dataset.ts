@@ -8,13 +8,23 @@
 // pipelines 2M, jobs 10M (5 per pipeline), deployments 100k, issues 50k, events 1M (kept small:
 // short payloads, push events only for the first pushes; the lead-time view reads them).
 //
-//   node bench/generate-dataset.ts --dir DIR [--scale 1] [--optimize]
+// The tables the migrations feed from these by materialized views (the dashboards' time-ordered
+// copies and aggregates, 0009-0013) fill as the INSERTs run. Then the past months of the tables
+// that force-merge an idle month (min_age_to_force_merge_seconds) are merged, which the engine does
+// by itself ten minutes after their last insert; the current month is left as inserted, as a live
+// one is (--no-settle leaves everything as inserted).
+//
+//   node bench/generate-dataset.ts --dir DIR [--scale 1] [--optimize] [--no-settle]
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { openClickHouse, type ClickHouseTarget } from '../lib/clickhouse/client-factory.ts'
+import {
+  openClickHouse,
+  type ClickHouseClient,
+  type ClickHouseTarget,
+} from '../lib/clickhouse/client-factory.ts'
 import { migrateTarget } from '../lib/clickhouse/migrations.ts'
 import { migrationsDir } from '../lib/paths.ts'
 import { fmt } from './harness.ts'
@@ -38,6 +48,8 @@ export interface GenerateOptions {
   scale: number
   /** Run OPTIMIZE TABLE ... FINAL after filling (merges every part; slow at full scale). */
   optimize?: boolean
+  /** Merge the past months of the tables that force-merge idle months (default true). */
+  settle?: boolean
   log?: (line: string) => void
 }
 
@@ -288,6 +300,37 @@ function statements(sizes: Record<TableName, number>, anchorDayMs: number): [Tab
   ]
 }
 
+/**
+ * Merges each partition but the current month of every table that declares
+ * min_age_to_force_merge_seconds: what the engine does by itself once a month has had no insert
+ * for that long. Returns how many partitions it merged.
+ */
+async function settleIdleMonths(client: ClickHouseClient, nowMs: number): Promise<number> {
+  const month = new Date(nowMs).toISOString().slice(0, 7).replace('-', '')
+  const rs = await client.query({
+    query: `SELECT p.table AS table, p.partition_id AS partition_id
+      FROM system.parts AS p
+      INNER JOIN system.tables AS t ON t.database = p.database AND t.name = p.table
+      WHERE p.database = currentDatabase() AND p.active
+        AND t.engine_full LIKE '%min_age_to_force_merge_seconds%' AND p.partition_id != {month:String}
+      GROUP BY p.table, p.partition_id
+      HAVING count() > 1
+      ORDER BY p.table, p.partition_id`,
+    format: 'JSONEachRow',
+    query_params: { month },
+  })
+  const partitions = await rs.json<{ table: string; partition_id: string }>()
+  for (const p of partitions) {
+    // Names from system.parts: a table identifier and a partition id of digits (toYYYYMM).
+    if (!/^\w+$/.test(p.table) || !/^\w+$/.test(p.partition_id))
+      throw new Error(`unexpected part ${p.table} ${p.partition_id}`)
+    await client.command({
+      query: `OPTIMIZE TABLE ${p.table} PARTITION ID '${p.partition_id}' FINAL`,
+    })
+  }
+  return partitions.length
+}
+
 export async function generateDataset(opts: GenerateOptions): Promise<GenerateResult> {
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`))
   const sizes = Object.fromEntries(
@@ -309,6 +352,12 @@ export async function generateDataset(opts: GenerateOptions): Promise<GenerateRe
       log(
         `${table}: ${fmt.int(sizes[table])} rows in ${s.toFixed(1)} s (${fmt.int(sizes[table] / s)} rows/s)`,
       )
+    }
+    if (opts.settle !== false && !opts.optimize) {
+      const t = performance.now()
+      const merged = await settleIdleMonths(client, anchorMs)
+      seconds.settle = (performance.now() - t) / 1000
+      log(`merged ${merged} idle past-month partitions in ${seconds.settle.toFixed(1)} s`)
     }
     if (opts.optimize) {
       for (const table of Object.keys(sizes)) {
@@ -332,11 +381,12 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       dir: { type: 'string' },
       scale: { type: 'string', default: '1' },
       optimize: { type: 'boolean', default: false },
+      'no-settle': { type: 'boolean', default: false },
     },
   })
   const dir = values.dir ?? mkdtempSync(join(tmpdir(), 'hookhouse-dataset-'))
   const scale = Number(values.scale)
   if (!(scale > 0)) throw new Error(`--scale must be a positive number, got ${values.scale}`)
-  await generateDataset({ dir, scale, optimize: values.optimize })
+  await generateDataset({ dir, scale, optimize: values.optimize, settle: !values['no-settle'] })
   console.log(`embedded ClickHouse data in ${join(dir, 'clickhouse')} (database hookhouse)`)
 }

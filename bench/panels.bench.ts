@@ -6,13 +6,16 @@
 //   npm run bench -- panels [--scale 1] [--dir DIR] [--runs 15] [--warmup 2] [--optimize]
 //     [--panels NAME,NAME] [--project PATH]
 //
-// --dir DIR reuses a dataset generate-dataset.ts made there (no generation); without it, one is
-// generated at --scale into a temp dir, removed afterwards.
+// --dir DIR reuses a dataset generate-dataset.ts made there (no generation; migrations added since
+// are applied, and backfill what they create); without it, one is generated at --scale into a
+// temp dir, removed afterwards.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { openClickHouse } from '../lib/clickhouse/client-factory.ts'
+import { migrateTarget } from '../lib/clickhouse/migrations.ts'
+import { migrationsDir } from '../lib/paths.ts'
 import { loadPanels } from '../services/dashboards/panels.ts'
 import { readPanelParams } from '../services/dashboards/params.ts'
 import { openReadOnlySession } from '../services/dashboards/read-only-session.ts'
@@ -51,6 +54,8 @@ async function run(ctx: BenchContext): Promise<void> {
   if (typeof opt.dir === 'string' && existsSync(join(opt.dir, 'clickhouse'))) {
     dir = opt.dir
     ctx.log(`reusing the dataset in ${dir}`)
+    const migrated = await migrateTarget(datasetTarget(dir), migrationsDir, { log: ctx.log })
+    if (migrated.applied.length > 0) ctx.log(`applied ${migrated.applied.join(', ')}`)
   } else {
     dir = typeof opt.dir === 'string' ? opt.dir : mkdtempSync(join(tmpdir(), 'hookhouse-panels-'))
     if (typeof opt.dir !== 'string') ctx.defer(() => rmSync(dir, { recursive: true, force: true }))

@@ -9,6 +9,7 @@ import {
   describeTarget,
   openClickHouse,
 } from '../../lib/clickhouse/client-factory.ts'
+import { derivedTables } from '../../lib/clickhouse/derived-tables.ts'
 import { ConfigError } from '../../lib/config.ts'
 import { resolveKafka } from '../../lib/kafka/kafka-target.ts'
 import { projections } from '../../services/projector/projections/index.ts'
@@ -83,7 +84,10 @@ export const replayCommand: Command = {
         }
       }
       const ch = await openClickHouse(target)
-      for (const t of tables) await ch.command({ query: `TRUNCATE TABLE IF EXISTS ${t}` })
+      // The tables materialized views fill from the projection tables are emptied too: the
+      // views fill them again from the replayed rows.
+      for (const t of [...tables, ...derivedTables])
+        await ch.command({ query: `TRUNCATE TABLE IF EXISTS ${t}` })
       await ch.close()
     }
     await admin.resetOffsets({

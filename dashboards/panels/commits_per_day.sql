@@ -6,13 +6,13 @@
 -- x: day
 -- y: commits
 -- params: from, to, project, group
+-- commits_by_time FINAL keeps one row per (project, day, sha): count() counts distinct commits.
 SELECT
-    toDate(coalesce(committed_at, pushed_at)) AS day,
-    uniqExact(project_id, sha) AS commits
-FROM commits FINAL
-WHERE coalesce(committed_at, pushed_at) >= {from:DateTime64(3, 'UTC')}
-    AND coalesce(committed_at, pushed_at) < {to:DateTime64(3, 'UTC')}
-    AND ({project:String} = '' OR project_path = {project:String} OR toString(project_id) = {project:String})
-    AND ({group:String} = '' OR startsWith(project_path, concat({group:String}, '/')))
+    toDate(at) AS day,
+    count() AS commits
+FROM commits_by_time FINAL
+WHERE at >= {from:DateTime64(3, 'UTC')}
+    AND at < {to:DateTime64(3, 'UTC')}
+    AND {{scope}}
 GROUP BY day
 ORDER BY day

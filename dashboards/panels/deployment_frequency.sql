@@ -13,7 +13,6 @@ SELECT
 FROM deployment_frequency_daily
 WHERE day >= toDate({from:DateTime64(3, 'UTC')})
     AND day <= toDate({to:DateTime64(3, 'UTC')})
-    AND ({project:String} = '' OR project_path = {project:String} OR toString(project_id) = {project:String})
-    AND ({group:String} = '' OR startsWith(project_path, concat({group:String}, '/')))
+    AND {{scope}}
 GROUP BY day
 ORDER BY day

@@ -3,33 +3,29 @@
 -- page: overview
 -- order: 1
 -- chart: dora
--- requires: production_deployments, lead_time_for_changes, change_failure, time_to_restore
+-- requires: production_deployments, lead_time_for_changes, change_failure_between, time_to_restore_between
 -- params: from, to, project, group
 WITH
     greatest(dateDiff('second', {from:DateTime64(3, 'UTC')}, {to:DateTime64(3, 'UTC')}) / 86400, 1) AS days,
     (
         SELECT count() FROM production_deployments
         WHERE deployed_at >= {from:DateTime64(3, 'UTC')} AND deployed_at < {to:DateTime64(3, 'UTC')}
-            AND ({project:String} = '' OR project_path = {project:String} OR toString(project_id) = {project:String})
-            AND ({group:String} = '' OR startsWith(project_path, concat({group:String}, '/')))
+            AND {{scope}}
     ) AS deployments,
     (
         SELECT quantileExact(0.5)(lead_time_s) / 3600 FROM lead_time_for_changes
         WHERE deployed_at >= {from:DateTime64(3, 'UTC')} AND deployed_at < {to:DateTime64(3, 'UTC')}
-            AND ({project:String} = '' OR project_path = {project:String} OR toString(project_id) = {project:String})
-            AND ({group:String} = '' OR startsWith(project_path, concat({group:String}, '/')))
+            AND {{scope}}
     ) AS lead_h,
     (
-        SELECT if(count() = 0, NULL, countIf(failed) / count()) FROM change_failure
+        SELECT if(count() = 0, NULL, countIf(failed) / count()) FROM change_failure_between(from_time = {from:DateTime64(3, 'UTC')}, to_time = {to:DateTime64(3, 'UTC')})
         WHERE deployed_at >= {from:DateTime64(3, 'UTC')} AND deployed_at < {to:DateTime64(3, 'UTC')}
-            AND ({project:String} = '' OR project_path = {project:String} OR toString(project_id) = {project:String})
-            AND ({group:String} = '' OR startsWith(project_path, concat({group:String}, '/')))
+            AND {{scope}}
     ) AS cfr,
     (
-        SELECT quantileExact(0.5)(restore_s) / 3600 FROM time_to_restore
+        SELECT quantileExact(0.5)(restore_s) / 3600 FROM time_to_restore_between(from_time = {from:DateTime64(3, 'UTC')}, to_time = {to:DateTime64(3, 'UTC')})
         WHERE failed_at >= {from:DateTime64(3, 'UTC')} AND failed_at < {to:DateTime64(3, 'UTC')}
-            AND ({project:String} = '' OR project_path = {project:String} OR toString(project_id) = {project:String})
-            AND ({group:String} = '' OR startsWith(project_path, concat({group:String}, '/')))
+            AND {{scope}}
     ) AS restore_h
 SELECT metric, value, unit, rating
 FROM

@@ -11,5 +11,4 @@ SELECT
     if(count() = 0, NULL, max(received_at)) AS last_received_at,
     if(count() = 0, NULL, dateDiff('millisecond', max(received_at), now64(3)) / 1000) AS seconds_since_last_event
 FROM events
-WHERE ({project:String} = '' OR project_path = {project:String} OR toString(project_id) = {project:String})
-    AND ({group:String} = '' OR startsWith(project_path, concat({group:String}, '/')))
+WHERE {{scope}}

@@ -15,7 +15,6 @@ SELECT
 FROM lead_time_for_changes
 WHERE deployed_at >= {from:DateTime64(3, 'UTC')}
     AND deployed_at < {to:DateTime64(3, 'UTC')}
-    AND ({project:String} = '' OR project_path = {project:String} OR toString(project_id) = {project:String})
-    AND ({group:String} = '' OR startsWith(project_path, concat({group:String}, '/')))
+    AND {{scope}}
 GROUP BY week
 ORDER BY week

@@ -21,7 +21,6 @@ FROM merge_request_cycle
 WHERE merged_at >= {from:DateTime64(3, 'UTC')}
     AND merged_at < {to:DateTime64(3, 'UTC')}
     AND NOT author_is_bot
-    AND ({project:String} = '' OR project_path = {project:String} OR toString(project_id) = {project:String})
-    AND ({group:String} = '' OR startsWith(project_path, concat({group:String}, '/')))
+    AND {{scope}}
 GROUP BY week
 ORDER BY week

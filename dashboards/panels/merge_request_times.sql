@@ -27,13 +27,32 @@ FROM
             AND NOT (e.actor_id IS NOT NULL AND m.author_id IS NOT NULL AND e.actor_id = m.author_id)) AS first_comment_at,
         minIfOrNull(e.at, e.action IN ('approved', 'approval')) AS first_approval_at,
         coalesce(minIfOrNull(e.at, e.action = 'merge'), any(m.merged_at)) AS merged_at
-    FROM merge_requests AS m FINAL
-    LEFT JOIN (SELECT project_id, mr_iid, action, actor_id, at FROM merge_request_events FINAL) AS e
-        ON e.project_id = m.project_id AND e.mr_iid = m.mr_iid
-    WHERE m.created_at >= {from:DateTime64(3, 'UTC')}
-        AND m.created_at < {to:DateTime64(3, 'UTC')}
-        AND ({project:String} = '' OR m.project_path = {project:String} OR toString(m.project_id) = {project:String})
-        AND ({group:String} = '' OR startsWith(m.project_path, concat({group:String}, '/')))
+    FROM
+    (
+        SELECT project_id, mr_iid, created_at, author_id, merged_at
+        FROM merge_request_states FINAL
+        WHERE created_at >= {from:DateTime64(3, 'UTC')}
+            AND created_at < {to:DateTime64(3, 'UTC')}
+            AND {{scope}}
+    ) AS m
+    LEFT JOIN
+    (
+        -- A merge request's comments, approvals and merge come after it was opened, so after the
+        -- start of the range: only events from then on are read (merge_request_events_by_time is
+        -- ordered by time; its rows repeat only as exact twins, which min() ignores).
+        SELECT project_id, mr_iid, action, actor_id, at
+        FROM merge_request_events_by_time
+        WHERE at >= {from:DateTime64(3, 'UTC')}
+            AND action IN ('comment', 'approved', 'approval', 'merge')
+            AND (project_id, mr_iid) IN
+            (
+                SELECT project_id, mr_iid
+                FROM merge_request_states FINAL
+                WHERE created_at >= {from:DateTime64(3, 'UTC')}
+                    AND created_at < {to:DateTime64(3, 'UTC')}
+                    AND {{scope}}
+            )
+    ) AS e ON e.project_id = m.project_id AND e.mr_iid = m.mr_iid
     GROUP BY m.project_id, m.mr_iid
 )
 GROUP BY week

@@ -13,10 +13,9 @@ SELECT
 FROM
 (
     SELECT x.1 AS what, x.2 AS t, toStartOfWeek(x.2, 1) AS week
-    FROM merge_requests FINAL
+    FROM merge_request_states FINAL
     ARRAY JOIN [('opened', created_at), ('merged', merged_at)] AS x
-    WHERE ({project:String} = '' OR project_path = {project:String} OR toString(project_id) = {project:String})
-        AND ({group:String} = '' OR startsWith(project_path, concat({group:String}, '/')))
+    WHERE {{scope}}
 )
 WHERE t >= {from:DateTime64(3, 'UTC')} AND t < {to:DateTime64(3, 'UTC')}
 GROUP BY week

@@ -17,10 +17,9 @@ FROM
     FROM
     (
         SELECT dateDiff('second', created_at, now64(3)) / 86400 AS age_days
-        FROM merge_requests FINAL
+        FROM merge_request_states FINAL
         WHERE state = 'opened' AND created_at IS NOT NULL
-            AND ({project:String} = '' OR project_path = {project:String} OR toString(project_id) = {project:String})
-            AND ({group:String} = '' OR startsWith(project_path, concat({group:String}, '/')))
+            AND {{scope}}
     )
     GROUP BY bucket
     ORDER BY bucket WITH FILL FROM 1 TO 8

@@ -14,12 +14,11 @@ SELECT
 FROM
 (
     SELECT created_at, coalesce(queued_s, dateDiff('millisecond', created_at, started_at) / 1000) AS queued
-    FROM pipelines FINAL
+    FROM pipelines_by_time FINAL
     WHERE created_at >= {from:DateTime64(3, 'UTC')}
         AND created_at < {to:DateTime64(3, 'UTC')}
-        AND ({project:String} = '' OR project_path = {project:String} OR toString(project_id) = {project:String})
-        AND ({group:String} = '' OR startsWith(project_path, concat({group:String}, '/')))
-        AND ({branch:String} = '' OR ref = {branch:String})
+        AND {{scope}}
+        AND {{branch ref}}
 )
 WHERE queued IS NOT NULL
 GROUP BY day

@@ -14,12 +14,11 @@ SELECT
     countIf(status = 'failed') AS failed,
     countIf(status = 'canceled') AS canceled,
     round(success / (success + failed + canceled), 4) AS success_rate
-FROM pipelines FINAL
+FROM pipelines_by_time FINAL
 WHERE status IN ('success', 'failed', 'canceled')
     AND created_at >= {from:DateTime64(3, 'UTC')}
     AND created_at < {to:DateTime64(3, 'UTC')}
-    AND ({project:String} = '' OR project_path = {project:String} OR toString(project_id) = {project:String})
-    AND ({group:String} = '' OR startsWith(project_path, concat({group:String}, '/')))
-    AND ({branch:String} = '' OR ref = {branch:String})
+    AND {{scope}}
+    AND {{branch ref}}
 GROUP BY week
 ORDER BY week

@@ -11,7 +11,7 @@ SELECT
     max(received_at) AS last_received_at
 FROM events
 WHERE project_path != ''
-    AND ({group:String} = '' OR startsWith(project_path, concat({group:String}, '/')))
+    AND {{group}}
 GROUP BY project_path
 ORDER BY project_path
 LIMIT 1000

@@ -18,21 +18,19 @@ FROM
     SELECT
         started_at,
         duration_s,
-        multiIf(runner_id IS NULL, '(unknown)', runner_description != '', runner_description, concat('#', toString(runner_id))) AS runner
-    FROM jobs FINAL
+        multiIf(runner_id IS NULL, '(unknown)', runner_description != '', toString(runner_description), concat('#', toString(runner_id))) AS runner
+    FROM jobs_by_time FINAL
     WHERE started_at >= {from:DateTime64(3, 'UTC')}
         AND started_at < {to:DateTime64(3, 'UTC')}
-        AND ({project:String} = '' OR project_path = {project:String} OR toString(project_id) = {project:String})
-        AND ({group:String} = '' OR startsWith(project_path, concat({group:String}, '/')))
+        AND {{scope}}
 )
 WHERE runner IN
 (
-    SELECT multiIf(runner_id IS NULL, '(unknown)', runner_description != '', runner_description, concat('#', toString(runner_id)))
-    FROM jobs FINAL
+    SELECT multiIf(runner_id IS NULL, '(unknown)', runner_description != '', toString(runner_description), concat('#', toString(runner_id)))
+    FROM jobs_by_time FINAL
     WHERE started_at >= {from:DateTime64(3, 'UTC')}
         AND started_at < {to:DateTime64(3, 'UTC')}
-        AND ({project:String} = '' OR project_path = {project:String} OR toString(project_id) = {project:String})
-        AND ({group:String} = '' OR startsWith(project_path, concat({group:String}, '/')))
+        AND {{scope}}
     GROUP BY 1
     ORDER BY count() DESC
     LIMIT 10

@@ -12,13 +12,12 @@ SELECT
     quantileExact(0.5)(duration_s) AS p50_s,
     quantileExact(0.95)(duration_s) AS p95_s,
     max(duration_s) AS max_s
-FROM jobs FINAL
+FROM jobs_by_time FINAL
 WHERE duration_s IS NOT NULL
     AND created_at >= {from:DateTime64(3, 'UTC')}
     AND created_at < {to:DateTime64(3, 'UTC')}
-    AND ({project:String} = '' OR project_path = {project:String} OR toString(project_id) = {project:String})
-    AND ({group:String} = '' OR startsWith(project_path, concat({group:String}, '/')))
-    AND ({branch:String} = '' OR ref = {branch:String})
+    AND {{scope}}
+    AND {{branch ref}}
 GROUP BY project_path, stage, name
 ORDER BY p95_s DESC, project_path, stage, name
 LIMIT 15

@@ -5,6 +5,7 @@
 -- chart: table
 -- link: url
 -- params: project, group
+-- The twenty from merge_request_states (no strings to merge), then their title and link.
 SELECT
     project_path,
     mr_iid,
@@ -14,8 +15,13 @@ SELECT
     created_at AS opened_at,
     round(dateDiff('second', created_at, now64(3)) / 86400, 1) AS age_days
 FROM merge_requests FINAL
-WHERE state = 'opened' AND created_at IS NOT NULL
-    AND ({project:String} = '' OR project_path = {project:String} OR toString(project_id) = {project:String})
-    AND ({group:String} = '' OR startsWith(project_path, concat({group:String}, '/')))
+WHERE (project_id, mr_iid) IN
+    (
+        SELECT project_id, mr_iid
+        FROM merge_request_states FINAL
+        WHERE state = 'opened' AND created_at IS NOT NULL
+            AND {{scope}}
+        ORDER BY created_at, project_path, mr_iid
+        LIMIT 20
+    )
 ORDER BY created_at, project_path, mr_iid
-LIMIT 20

@@ -11,13 +11,12 @@ SELECT
     count() AS jobs,
     quantileExact(0.5)(duration_s) AS p50_s,
     quantileExact(0.95)(duration_s) AS p95_s
-FROM jobs FINAL
+FROM jobs_by_time FINAL
 WHERE duration_s IS NOT NULL
     AND created_at >= {from:DateTime64(3, 'UTC')}
     AND created_at < {to:DateTime64(3, 'UTC')}
-    AND ({project:String} = '' OR project_path = {project:String} OR toString(project_id) = {project:String})
-    AND ({group:String} = '' OR startsWith(project_path, concat({group:String}, '/')))
-    AND ({branch:String} = '' OR ref = {branch:String})
+    AND {{scope}}
+    AND {{branch ref}}
 GROUP BY stage
 ORDER BY p95_s DESC, stage
 LIMIT 10

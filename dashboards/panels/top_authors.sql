@@ -6,16 +6,16 @@
 -- x: author
 -- y: commits
 -- params: from, to, project, group
+-- commits_by_time FINAL keeps one row per (project, day, sha): count() counts distinct commits.
 SELECT
     any(author_name) AS author,
     author_email,
-    uniqExact(project_id, sha) AS commits,
+    count() AS commits,
     uniqExact(project_path) AS projects
-FROM commits FINAL
-WHERE coalesce(committed_at, pushed_at) >= {from:DateTime64(3, 'UTC')}
-    AND coalesce(committed_at, pushed_at) < {to:DateTime64(3, 'UTC')}
-    AND ({project:String} = '' OR project_path = {project:String} OR toString(project_id) = {project:String})
-    AND ({group:String} = '' OR startsWith(project_path, concat({group:String}, '/')))
+FROM commits_by_time FINAL
+WHERE at >= {from:DateTime64(3, 'UTC')}
+    AND at < {to:DateTime64(3, 'UTC')}
+    AND {{scope}}
 GROUP BY author_email
 ORDER BY commits DESC, author_email
 LIMIT 10

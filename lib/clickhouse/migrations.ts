@@ -57,7 +57,7 @@ export function splitStatements(sql: string): string[] {
 const engineArgsRe =
   /ENGINE\s*=\s*(Replacing|Aggregating|Summing|Collapsing|VersionedCollapsing)?MergeTree(\s*\(([^)]*)\))?/i
 const headRe =
-  /^(CREATE\s+(?:TABLE|MATERIALIZED\s+VIEW|VIEW|DATABASE|DICTIONARY)\s+(?:IF\s+NOT\s+EXISTS\s+)?[\w.`]+|ALTER\s+TABLE\s+[\w.`]+|DROP\s+(?:TABLE|VIEW|DATABASE|DICTIONARY)\s+(?:IF\s+EXISTS\s+)?[\w.`]+|TRUNCATE\s+TABLE\s+(?:IF\s+EXISTS\s+)?[\w.`]+|RENAME\s+TABLE\s+[\w.`]+\s+TO\s+[\w.`]+|EXCHANGE\s+TABLES\s+[\w.`]+\s+AND\s+[\w.`]+)/i
+  /^(CREATE\s+(?:OR\s+REPLACE\s+)?(?:TABLE|MATERIALIZED\s+VIEW|VIEW|DATABASE|DICTIONARY)\s+(?:IF\s+NOT\s+EXISTS\s+)?[\w.`]+|ALTER\s+TABLE\s+[\w.`]+|DROP\s+(?:TABLE|VIEW|DATABASE|DICTIONARY)\s+(?:IF\s+EXISTS\s+)?[\w.`]+|TRUNCATE\s+TABLE\s+(?:IF\s+EXISTS\s+)?[\w.`]+|RENAME\s+TABLE\s+[\w.`]+\s+TO\s+[\w.`]+|EXCHANGE\s+TABLES\s+[\w.`]+\s+AND\s+[\w.`]+)/i
 
 /**
  * Rewrites one single-node statement for a cluster: `ON CLUSTER name` after the object name, and

@@ -57,6 +57,12 @@ export const errors = {
       401,
       'a bearer token (Authorization: Bearer <token>) or Basic credentials with the token as password are required',
     ),
+  panelTimeout: (panel: string, seconds: number) =>
+    new DashboardsError(
+      'HH_PANEL_TIMEOUT',
+      504,
+      `panel ${panel} ran longer than ${seconds} s and was stopped; try a shorter time range or one project`,
+    ),
   queryFailed: (panel: string) =>
     new DashboardsError('HH_QUERY_FAILED', 500, `panel ${panel} failed to run; see the server log`),
 } as const

@@ -3,11 +3,13 @@
 //
 // A file opens with `-- key: value` header lines (title, description, page, order, chart, params,
 // and chart hints such as x, y, series), then one SELECT whose only inputs are ClickHouse bound
-// parameters `{name:Type}`. Names and types are fixed here, so every panel spells a filter the same
-// way and the API can validate a request before any SQL runs.
+// parameters `{name:Type}`. Names and types are fixed here, so the API can validate a request
+// before any SQL runs. The project, group and branch filters are not written out in the files:
+// `{{scope}}` and `{{branch ref}}` macros are expanded here into the one clause of filters.ts.
 import { readdirSync, readFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { dashboardsDir } from '../../lib/paths.ts'
+import { expandFilters, FilterMacroError } from './filters.ts'
 
 export const panelsDir = join(dashboardsDir, 'panels')
 
@@ -87,7 +89,14 @@ export function parsePanel(name: string, text: string): Panel {
     if (!m) break
     header.set(m[1] ?? '', (m[2] ?? '').trim())
   }
-  const sql = lines.slice(i).join('\n').trim()
+  let sql: string
+  try {
+    sql = expandFilters(lines.slice(i).join('\n').trim())
+  } catch (err) {
+    throw err instanceof FilterMacroError
+      ? new PanelDefinitionError(`dashboards/panels/${name}.sql: ${err.message}`)
+      : err
+  }
   const required = (key: string): string => header.get(key) || fail(`the header has no ${key}:`)
   const list = (key: string): string[] =>
     (header.get(key) ?? '')
@@ -102,7 +111,8 @@ export function parsePanel(name: string, text: string): Panel {
   const order = Number(header.get('order') ?? '100')
   if (!Number.isInteger(order)) fail('order: is not an integer')
 
-  if (!/^(SELECT|WITH)\b/i.test(sql)) fail('the query must be one SELECT (or WITH ... SELECT)')
+  if (!/^(SELECT|WITH)\b/i.test(sql.replace(/^(?:\s*--.*(?:\n|$))*\s*/, '')))
+    fail('the query must be one SELECT (or WITH ... SELECT)')
   if (sql.replace(/--.*$/gm, '').includes(';'))
     fail('the query must be one statement, without a semicolon')
 

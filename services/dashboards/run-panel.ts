@@ -1,7 +1,7 @@
 // Runs one panel's SQL with its bound parameters and returns its rows as plain JSON values.
-import type { ClickHouseClient } from '../../lib/clickhouse/client-factory.ts'
 import type { BoundValues } from './params.ts'
 import type { Panel } from './panels.ts'
+import type { ReadOnlySession } from './read-only-session.ts'
 
 export interface Column {
   name: string
@@ -38,12 +38,14 @@ function isoTime(value: unknown): unknown {
 }
 
 export async function runPanel(
-  client: ClickHouseClient,
+  session: ReadOnlySession,
   panel: Panel,
   values: BoundValues,
 ): Promise<PanelResult> {
-  const rs = await client.query({ query: panel.sql, format: 'JSON', query_params: values })
-  const result = await rs.json<Record<string, unknown>>()
+  const result = await session.run(async (client) => {
+    const rs = await client.query({ query: panel.sql, format: 'JSON', query_params: values })
+    return rs.json<Record<string, unknown>>()
+  })
   const { meta, data } = result as unknown as JsonResult
   const wide = meta.filter((c) => wideInteger.test(c.type)).map((c) => c.name)
   const times = meta.filter((c) => dateTime.test(c.type)).map((c) => c.name)
@@ -58,16 +60,19 @@ export async function runPanel(
 
 /** Which of `names` are not tables or views of the session's database. */
 export async function missingRelations(
-  client: ClickHouseClient,
+  session: ReadOnlySession,
   names: readonly string[],
 ): Promise<string[]> {
   if (names.length === 0) return []
-  const rs = await client.query({
-    query:
-      'SELECT name FROM system.tables WHERE database = currentDatabase() AND has({names:Array(String)}, name)',
-    format: 'JSONEachRow',
-    query_params: { names },
+  const rows = await session.run(async (client) => {
+    const rs = await client.query({
+      query:
+        'SELECT name FROM system.tables WHERE database = currentDatabase() AND has({names:Array(String)}, name)',
+      format: 'JSONEachRow',
+      query_params: { names },
+    })
+    return rs.json<{ name: string }>()
   })
-  const present = new Set((await rs.json<{ name: string }>()).map((r) => r.name))
+  const present = new Set(rows.map((r) => r.name))
   return names.filter((n) => !present.has(n))
 }

@@ -3,18 +3,18 @@
 // values bound as parameters, on a session the engine keeps read-only.
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import Fastify, { type FastifyInstance } from 'fastify'
-import type { ClickHouseClient } from '../../lib/clickhouse/client-factory.ts'
 import type { Logger } from '../../lib/logger.ts'
 import { authorised, type DashboardsAuth } from './auth.ts'
 import { DashboardsError, errors } from './errors.ts'
 import type { DashboardsMetrics } from './metrics.ts'
 import { pages, type Panel } from './panels.ts'
 import { readPanelParams } from './params.ts'
+import { isTimeout, type ReadOnlySession } from './read-only-session.ts'
 import { missingRelations, runPanel } from './run-panel.ts'
 import type { StaticAssets } from './static-assets.ts'
 
 export interface DashboardsAppOptions {
-  clickhouse: ClickHouseClient
+  clickhouse: ReadOnlySession
   panels: Panel[]
   assets: StaticAssets
   metrics: DashboardsMetrics
@@ -113,6 +113,8 @@ export function buildDashboardsApp(
         })
       } catch (err) {
         observe('error')
+        if (isTimeout(err))
+          throw errors.panelTimeout(panel.name, opts.clickhouse.maxExecutionSeconds)
         const missing = await missingRelations(opts.clickhouse, panel.requires).catch(() => [])
         if (missing.length > 0) throw errors.panelUnavailable(panel.name, missing)
         // UNKNOWN_TABLE: the dashboards started on a database that was never migrated.

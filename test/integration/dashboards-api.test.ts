@@ -9,8 +9,11 @@ import type { ClickHouseClient } from '../../lib/clickhouse/client-factory.ts'
 import { projections } from '../../services/projector/projections/index.ts'
 import { startDashboards } from '../../services/dashboards/index.ts'
 import { createDashboardsMetrics } from '../../services/dashboards/metrics.ts'
-import { loadPanels } from '../../services/dashboards/panels.ts'
-import { openReadOnlySession } from '../../services/dashboards/read-only-session.ts'
+import { loadPanels, parsePanel } from '../../services/dashboards/panels.ts'
+import {
+  openReadOnlySession,
+  type ReadOnlySession,
+} from '../../services/dashboards/read-only-session.ts'
 import { missingRelations } from '../../services/dashboards/run-panel.ts'
 import { buildDashboardsApp } from '../../services/dashboards/server.ts'
 import { loadStaticAssets } from '../../services/dashboards/static-assets.ts'
@@ -27,7 +30,7 @@ const all = 'from=2010-01-01&to=2027-01-01'
 const log = pino({ level: 'silent' })
 
 let ch: TestClickHouse
-let readOnly: ClickHouseClient
+let readOnly: ReadOnlySession
 let app: App
 let missingViews: string[] = []
 
@@ -418,11 +421,54 @@ describe('bad requests', () => {
 
 describe('the read-only session', () => {
   it('refuses writes and refuses lifting read-only', async () => {
+    const { client } = readOnly
     await expect(
-      readOnly.command({ query: "INSERT INTO events (event_id) VALUES ('x')" }),
+      client.command({ query: "INSERT INTO events (event_id) VALUES ('x')" }),
     ).rejects.toThrow(/readonly/i)
-    await expect(readOnly.command({ query: 'SET readonly = 0' })).rejects.toThrow(/readonly/i)
-    await expect(readOnly.command({ query: 'DROP TABLE jobs' })).rejects.toThrow(/readonly/i)
+    await expect(client.command({ query: 'SET readonly = 0' })).rejects.toThrow(/readonly/i)
+    await expect(client.command({ query: 'DROP TABLE jobs' })).rejects.toThrow(/readonly/i)
+  })
+
+  // The embedded engine answers the query after a timed-out one with the stopped query's JSON
+  // followed by its own, which no JSON parser reads: the session is replaced after a timeout.
+  it('answers the next panel correctly after one is stopped at max_execution_time', async () => {
+    const session = await openReadOnlySession(ch.target, { maxExecutionSeconds: 1 })
+    const endless = parsePanel(
+      'endless',
+      '-- title: Endless\n-- description: never ends\n-- page: commits\n-- chart: table\n' +
+        'SELECT sum(number) AS s FROM system.numbers',
+    )
+    const timed = buildDashboardsApp({
+      clickhouse: session,
+      panels: [endless, ...loadPanels()],
+      assets: loadStaticAssets(),
+      metrics: createDashboardsMetrics(),
+      log,
+    })
+    try {
+      const stopped = await timed.inject({ method: 'GET', url: '/api/panels/endless' })
+      expect(stopped.statusCode).toBe(504)
+      expect(stopped.json().error).toMatchObject({ code: 'HH_PANEL_TIMEOUT' })
+      const next = await timed.inject({
+        method: 'GET',
+        url: `/api/panels/commits_per_day?${all}&project=15`,
+      })
+      expect(next.statusCode, next.body).toBe(200)
+      expect(next.json().rows).toEqual([
+        { day: '2011-12-12', commits: 1 },
+        { day: '2012-01-03', commits: 1 },
+        { day: '2018-12-31', commits: 1 },
+        { day: '2019-01-03', commits: 1 },
+      ])
+      expect(session.replaced).toBe(1)
+      // The new session is read-only too.
+      await expect(session.client.command({ query: 'DROP TABLE jobs' })).rejects.toThrow(
+        /readonly/i,
+      )
+    } finally {
+      await timed.close()
+      await session.close()
+    }
   })
 })
 

@@ -1,5 +1,8 @@
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { loadPanels, pages, parsePanel } from '../../services/dashboards/panels.ts'
+import { scopeFilter } from '../../services/dashboards/filters.ts'
+import { loadPanels, pages, panelsDir, parsePanel } from '../../services/dashboards/panels.ts'
 
 const header = (extra = '') =>
   `-- title: T\n-- description: D\n-- page: commits\n-- chart: bar\n${extra}`
@@ -15,6 +18,15 @@ describe('the panel files', () => {
         panels.some((p) => p.page === page),
         page,
       ).toBe(true)
+  })
+})
+
+describe('the filters', () => {
+  it('are written once: no panel file spells the project, group or branch clause out', () => {
+    for (const file of readdirSync(panelsDir).filter((f) => f.endsWith('.sql'))) {
+      const text = readFileSync(join(panelsDir, file), 'utf8')
+      expect(text, file).not.toMatch(/\{(project|group|branch):String\}/)
+    }
   })
 })
 
@@ -50,6 +62,31 @@ describe('parsePanel', () => {
     expect(() => parsePanel('bad', `${header(extra)}${sql}`)).toThrow(
       /dashboards\/panels\/bad\.sql/,
     )
+  })
+
+  it('expands the filter macros into the shared clauses, with bound parameters only', () => {
+    const p = parsePanel(
+      'x',
+      `${header('-- params: project, group, branch\n')}SELECT 1 FROM t AS m WHERE {{scope m}} AND {{branch m.ref}}`,
+    )
+    expect(p.params).toEqual(['project', 'group', 'branch'])
+    expect(p.sql).toContain(scopeFilter('m'))
+    expect(p.sql).toContain("({branch:String} = '' OR m.ref = {branch:String})")
+    // The project is resolved to its ids from project_paths, so a key on project_id prunes.
+    expect(p.sql).toContain('m.project_id IN (SELECT project_id FROM project_paths WHERE')
+    expect(p.sql).not.toMatch(/\{\{|\}\}/)
+    const group = parsePanel('g', `${header('-- params: group\n')}SELECT 1 WHERE {{group}}`)
+    expect(group.params).toEqual(['group'])
+  })
+
+  it.each([
+    ['an unknown macro', '{{project}}', /unknown filter macro/],
+    ['a branch macro without its column', '{{branch}}', /takes the ref column/],
+    ['a scope alias that is not a name', '{{scope m;DROP}}', /takes a table alias/],
+  ])('refuses %s, naming the file', (_what, macro, why) => {
+    const text = `${header('-- params: project, group, branch\n')}SELECT 1 WHERE ${macro}`
+    expect(() => parsePanel('bad', text)).toThrow(why)
+    expect(() => parsePanel('bad', text)).toThrow(/dashboards\/panels\/bad\.sql/)
   })
 
   it('refuses an unknown page or chart', () => {

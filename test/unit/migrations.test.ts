@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { derivedTables } from '../../lib/clickhouse/derived-tables.ts'
 import { clusterize, loadMigrations, splitStatements } from '../../lib/clickhouse/migrations.ts'
 import { migrationsDir } from '../../lib/paths.ts'
 
@@ -7,6 +8,19 @@ describe('migration files', () => {
     const all = loadMigrations(migrationsDir)
     expect(all.map((m) => m.version)).toEqual(all.map((_, i) => i + 1))
     for (const m of all) expect(m.statements.length).toBeGreaterThan(0)
+  })
+})
+
+describe('derived tables', () => {
+  it('lists every table a materialized view of the migrations fills, so replay empties it', () => {
+    const targets = new Set<string>()
+    for (const m of loadMigrations(migrationsDir))
+      for (const s of m.statements) {
+        const to =
+          /^CREATE\s+MATERIALIZED\s+VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?\S+\s+TO\s+(\w+)/i.exec(s)
+        if (to?.[1]) targets.add(to[1])
+      }
+    expect([...targets].sort()).toEqual([...derivedTables].sort())
   })
 })
 
@@ -38,6 +52,9 @@ describe('clusterize', () => {
     )
     expect(clusterize('CREATE MATERIALIZED VIEW IF NOT EXISTS mv TO t AS SELECT 1', 'c')).toBe(
       'CREATE MATERIALIZED VIEW IF NOT EXISTS mv ON CLUSTER c TO t AS SELECT 1',
+    )
+    expect(clusterize('CREATE OR REPLACE VIEW v (x UInt8) AS SELECT 1', 'c')).toBe(
+      'CREATE OR REPLACE VIEW v ON CLUSTER c (x UInt8) AS SELECT 1',
     )
     expect(clusterize('ALTER TABLE t ADD COLUMN y UInt8', 'c')).toBe(
       'ALTER TABLE t ON CLUSTER c ADD COLUMN y UInt8',
