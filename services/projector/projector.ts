@@ -3,11 +3,6 @@
 // of the batch. A crash anywhere before the commit replays the batch; the tables are
 // ReplacingMergeTree keyed so that a replayed row replaces its twin (read with FINAL), and
 // identical retries are dropped outright by insert_deduplication_token.
-//
-// Two stages overlap: while one batch is inserted (on the engine's threads) and committed, the
-// next is fetched and folded (on this one). The offsets still move only after the inserts: a batch
-// that cannot be inserted or committed rewinds its partitions (seek) to the last committed offset,
-// and every batch already folded behind it is dropped and fetched again.
 import {
   Kafka,
   logLevel,
@@ -99,9 +94,7 @@ export async function startProjector(opts: ProjectorOptions): Promise<RunningPro
   const consumer: Consumer = kafka.consumer({
     groupId: opts.groupId,
     maxWaitTimeInMs: opts.batchMaxWaitMs,
-    // Large fetches: one insert per table costs about the same for 1,000 rows as for 10,000.
-    maxBytes: 48 * 1024 * 1024,
-    maxBytesPerPartition: 16 * 1024 * 1024,
+    maxBytesPerPartition: 8 * 1024 * 1024,
     sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
     heartbeatInterval: 3_000,
   })
@@ -125,33 +118,25 @@ export async function startProjector(opts: ProjectorOptions): Promise<RunningPro
     }
   }
 
+  // Group commit: kafkajs hands over one partition's batch per eachBatch call, concurrently for
+  // the partitions of one fetch. Slices that arrive within a short linger are folded together,
+  // so a fetch over six partitions costs one insert per table, not six; every call resolves only
+  // after the shared inserts and the commit of its offsets.
   interface Slice {
     topic: string
     partition: number
     messages: KafkaMessage[]
     highWatermark: string
-    first: bigint
-    /** The offset after the slice's last record: what a commit of it stores. */
-    next: bigint
   }
-  interface Group {
-    /** In arrival order; one partition may have several, each starting where the last ended. */
-    slices: Slice[]
-    /** Rewinds and rejoins since start: a group begun before the latest one is stale. */
-    epoch: number
-    rows: Map<string, Row[]>
-    poison: { slice: Slice; record: FoldResult['poison'][number] }[]
-    events: number
-    /** submit() calls held back because the group was full, released when it is handed over. */
-    handedOver: (() => void)[]
+  interface Pending {
+    slice: Slice
+    done: () => void
+    fail: (err: Error) => void
   }
-
-  // Per partition, the first offset not yet committed: where a rewind seeks back to, and where
-  // the next group of that partition must begin. Set when a partition's first slice arrives after
-  // a (re)join, moved by each commit.
-  const uncommitted = new Map<number, bigint>()
-  let epoch = 0
-  let backoffMs = 0
+  let pending: Pending[] = []
+  let pendingEvents = 0
+  let lingerTimer: NodeJS.Timeout | undefined
+  let chain: Promise<void> = Promise.resolve()
 
   const deadLetterPoison = async (slice: Slice, p: FoldResult['poison'][number]) => {
     // An undecodable record cannot be projected, now or on replay: keep it with the reason on
@@ -181,176 +166,83 @@ export async function startProjector(opts: ProjectorOptions): Promise<RunningPro
     })
   }
 
-  /** Folds a slice into the group on arrival, so folding overlaps the previous group's store. */
-  const addSlice = (group: Group, slice: Slice) => {
-    const result = fold(slice.messages, slice.partition, opts.eventCodec)
-    for (const [table, r] of result.rows) {
-      const into = group.rows.get(table)
-      if (into) for (const row of r) into.push(row)
-      else group.rows.set(table, r)
-    }
-    for (const record of result.poison) group.poison.push({ slice, record })
-    group.slices.push(slice)
-    group.events += slice.messages.length
-  }
-
-  /** Sends the group's partitions back to their first uncommitted offset, to be fetched again. */
-  const rewind = (group: Group) => {
-    for (const slice of group.slices) {
-      const to = uncommitted.get(slice.partition)
-      if (to !== undefined) {
-        consumer.seek({ topic: slice.topic, partition: slice.partition, offset: to.toString() })
-      }
-    }
-  }
-
-  /** Where each partition of the group ends; null if a slice does not start where it must. */
-  const contiguousEnds = (group: Group): Map<number, bigint> | null => {
-    const ends = new Map<number, bigint>()
-    for (const s of group.slices) {
-      const start = ends.get(s.partition) ?? uncommitted.get(s.partition) ?? s.first
-      if (s.first !== start) return null
-      ends.set(s.partition, s.next)
-    }
-    return ends
-  }
-
-  const insertAndCommit = async (group: Group, ends: Map<number, bigint>) => {
-    for (const { slice, record } of group.poison) await deadLetterPoison(slice, record)
-    const ranges = group.slices.map((slice) => ({
-      partition: slice.partition,
-      first: slice.first.toString(),
-      last: (slice.next - 1n).toString(),
-    }))
-    const token = `${group.slices[0]?.topic}:${[...ranges]
-      .sort((a, b) => a.partition - b.partition || Number(BigInt(a.first) - BigInt(b.first)))
-      .map((r) => `${r.partition}@${r.first}-${r.last}`)
-      .join(',')}`
-    await insertAll(group.rows, token)
-    for (const r of ranges) await opts.beforeCommit?.(r)
-    // Only now, with every insert acknowledged, does the group move past these records.
-    await consumer.commitOffsets(
-      [...ends].map(([partition, next]) => ({
-        topic: opts.topic,
-        partition,
-        offset: next.toString(),
-      })),
-    )
-  }
-
-  const storeGroup = async (group: Group) => {
-    // Begun before a rewind or rejoin, or not starting where its partition's committed offset
-    // stands (a slice fetched before a seek took effect): fetch it again, never insert out of
-    // order.
-    const ends = group.epoch === epoch ? contiguousEnds(group) : null
-    if (ends === null) return rewind(group)
-    if (backoffMs > 0) await new Promise((r) => setTimeout(r, backoffMs))
+  const processGroup = async (group: Pending[]) => {
     try {
-      await insertAndCommit(group, ends)
+      const rows = new Map<string, Row[]>()
+      let poisoned = 0
+      let events = 0
+      for (const { slice } of group) {
+        const result = fold(slice.messages, slice.partition, opts.eventCodec)
+        for (const [table, r] of result.rows) {
+          const into = rows.get(table)
+          if (into) for (const row of r) into.push(row)
+          else rows.set(table, r)
+        }
+        for (const p of result.poison) await deadLetterPoison(slice, p)
+        poisoned += result.poison.length
+        events += slice.messages.length
+      }
+      const ranges = group.map(({ slice }) => ({
+        partition: slice.partition,
+        first: slice.messages[0]?.offset ?? '',
+        last: slice.messages.at(-1)?.offset ?? '',
+      }))
+      const token = `${group[0]?.slice.topic}:${[...ranges]
+        .sort((a, b) => a.partition - b.partition)
+        .map((r) => `${r.partition}@${r.first}-${r.last}`)
+        .join(',')}`
+      await insertAll(rows, token)
+      for (const r of ranges) await opts.beforeCommit?.(r)
+      // Only now, with every insert acknowledged, does the group move past these records.
+      await consumer.commitOffsets(
+        group.map(({ slice }) => ({
+          topic: slice.topic,
+          partition: slice.partition,
+          offset: (BigInt(slice.messages.at(-1)?.offset ?? '-1') + 1n).toString(),
+        })),
+      )
+      folded += events - poisoned
+      skipped += poisoned
+      opts.metrics.events.inc(events - poisoned)
+      opts.metrics.batchSize.observe(events)
+      for (const { slice } of group) {
+        const last = BigInt(slice.messages.at(-1)?.offset ?? '-1')
+        opts.metrics.lag.set(
+          { partition: String(slice.partition) },
+          Math.max(0, Number(BigInt(slice.highWatermark) - last - 1n)),
+        )
+      }
+      for (const p of group) p.done()
     } catch (err) {
-      backoffMs = Math.min(30_000, Math.max(500, backoffMs * 2))
-      opts.log.error(
-        { err, partitions: [...ends.keys()], retryInMs: backoffMs },
-        'batch not stored; its partitions go back to the last committed offset',
-      )
-      epoch++
-      rewind(group)
-      dropFilling()
-      return
-    }
-    backoffMs = 0
-    for (const [partition, next] of ends) uncommitted.set(partition, next)
-    const poisoned = group.poison.length
-    folded += group.events - poisoned
-    skipped += poisoned
-    opts.metrics.events.inc(group.events - poisoned)
-    opts.metrics.batchSize.observe(group.events)
-    for (const slice of group.slices) {
-      opts.metrics.lag.set(
-        { partition: String(slice.partition) },
-        Math.max(0, Number(BigInt(slice.highWatermark) - slice.next)),
-      )
+      for (const p of group) p.fail(err as Error)
     }
   }
 
-  // Group commit. kafkajs hands over one partition's batch per eachBatch call, concurrently for
-  // the partitions of one fetch; each is folded into the group being filled on arrival. The group
-  // is stored when nothing else is being stored: after a short linger when idle (so the slices of
-  // one fetch meet in one insert per table), or as soon as the previous group is stored when busy
-  // (so a batch grows with the load and freshness stays near one store's time). While a group is
-  // stored, the slices of the next fetch fill the next group and wait for its handover: at most
-  // one group is stored while one fills.
-  let filling: Group | null = null
-  let storing = false
-  let lingerTimer: NodeJS.Timeout | undefined
-  let chain: Promise<void> = Promise.resolve()
-  let closing = false
-
-  const startNext = () => {
+  const flush = () => {
     clearTimeout(lingerTimer)
     lingerTimer = undefined
-    if (storing || filling === null) return
-    const group = filling
-    filling = null
-    storing = true
-    for (const release of group.handedOver) release()
-    chain = storeGroup(group)
-      .catch((err: unknown) => opts.log.error({ err }, 'projector batch failed unexpectedly'))
-      .finally(() => {
-        storing = false
-        startNext()
-      })
+    const group = pending
+    pending = []
+    pendingEvents = 0
+    if (group.length > 0) chain = chain.then(() => processGroup(group))
   }
 
-  /** The group being filled is dropped (rewound): after a failed store, or a rejoin. */
-  const dropFilling = () => {
-    const group = filling
-    filling = null
-    if (!group) return
-    rewind(group)
-    for (const release of group.handedOver) release()
-  }
-
-  const submit = (slice: Slice): Promise<void> => {
-    // Closing: not stored and not committed, so the next run fetches it again.
-    if (closing) return Promise.resolve()
-    if (!uncommitted.has(slice.partition)) uncommitted.set(slice.partition, slice.first)
-    filling ??= { slices: [], epoch, rows: new Map(), poison: [], events: 0, handedOver: [] }
-    const group = filling
-    addSlice(group, slice)
-    const full = group.events >= opts.batchMaxEvents
-    if (!storing && !full) {
-      lingerTimer ??= setTimeout(startNext, opts.batchLingerMs ?? 20)
-      return Promise.resolve()
-    }
-    // Held until the group is handed over: kafkajs then fetches once more while a group is
-    // stored, not in a tight loop that would take the CPU the store and the ingest need.
-    const handedOver = new Promise<void>((r) => group.handedOver.push(r))
-    if (full) startNext()
-    return handedOver
-  }
-
-  // After a (re)join the group hands out partitions from their committed offsets: whatever was
-  // folded before belongs to the old assignment.
-  consumer.on(consumer.events.GROUP_JOIN, () => {
-    uncommitted.clear()
-    epoch++
-    dropFilling()
-  })
+  const submit = (slice: Slice) =>
+    new Promise<void>((done, fail) => {
+      pending.push({ slice, done, fail })
+      pendingEvents += slice.messages.length
+      if (pendingEvents >= opts.batchMaxEvents) flush()
+      else lingerTimer ??= setTimeout(flush, opts.batchLingerMs ?? 20)
+    })
 
   const eachBatch = async ({ batch, heartbeat, isRunning, isStale }: EachBatchPayload) => {
     for (let i = 0; i < batch.messages.length; i += opts.batchMaxEvents) {
       if (!isRunning() || isStale()) return
-      const messages = batch.messages.slice(i, i + opts.batchMaxEvents)
-      const last = messages.at(-1)
-      if (!last || messages[0] === undefined) return
       await submit({
         topic: batch.topic,
         partition: batch.partition,
-        messages,
+        messages: batch.messages.slice(i, i + opts.batchMaxEvents),
         highWatermark: batch.highWatermark,
-        first: BigInt(messages[0].offset),
-        next: BigInt(last.offset) + 1n,
       })
       await heartbeat()
     }
@@ -371,11 +263,6 @@ export async function startProjector(opts: ProjectorOptions): Promise<RunningPro
       return skipped
     },
     async close() {
-      // Store what is folded before leaving: stop fetching, then let the chain run dry.
-      consumer.pause([{ topic: opts.topic }])
-      closing = true
-      startNext()
-      while (storing) await chain
       await consumer.disconnect()
       await producer.disconnect()
     },
