@@ -35,6 +35,7 @@ import { createProjectorMetrics } from '../services/projector/metrics.ts'
 import { fold, startProjector } from '../services/projector/projector.ts'
 import type { Row } from '../services/projector/projections/types.ts'
 import { fmt, median, percentile, table, type Benchmark, type BenchContext } from './harness.ts'
+import { datasetTarget } from './generate-dataset.ts'
 import { syntheticRecord } from './synthetic.ts'
 import type { FreshnessAck, FreshnessSpec } from './freshness-load.ts'
 
@@ -74,13 +75,7 @@ async function run(ctx: BenchContext): Promise<void> {
     ctx.defer(() => kafka.stop())
     brokers = kafka.brokers
   }
-  const target: ClickHouseTarget = {
-    url: undefined,
-    user: 'default',
-    password: '',
-    database: 'hookhouse',
-    dataDir: join(dir, 'clickhouse'),
-  }
+  const target = datasetTarget(dir)
   await migrateTarget(target, migrationsDir)
   const clickhouse = await openClickHouse(target)
   ctx.defer(() => clickhouse.close())

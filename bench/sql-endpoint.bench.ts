@@ -17,15 +17,12 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { pino } from 'pino'
 import { Agent, request } from 'undici'
-import {
-  embedded,
-  openClickHouse,
-  type ClickHouseTarget,
-} from '../lib/clickhouse/client-factory.ts'
+import { embedded, openClickHouse } from '../lib/clickhouse/client-factory.ts'
 import { migrateTarget } from '../lib/clickhouse/migrations.ts'
 import { migrationsDir } from '../lib/paths.ts'
 import { startSqlEndpoint } from '../services/sql-endpoint/index.ts'
 import { fmt, median, percentile, table, type Benchmark, type BenchContext } from './harness.ts'
+import { datasetTarget } from './generate-dataset.ts'
 
 export const benchmark: Benchmark = {
   name: 'sql-endpoint',
@@ -51,13 +48,7 @@ async function run(ctx: BenchContext): Promise<void> {
 
   const dir = mkdtempSync(join(tmpdir(), 'hookhouse-sql-bench-'))
   ctx.defer(() => rmSync(dir, { recursive: true, force: true }))
-  const target: ClickHouseTarget = {
-    url: undefined,
-    user: 'default',
-    password: '',
-    database: 'hookhouse',
-    dataDir: join(dir, 'clickhouse'),
-  }
+  const target = datasetTarget(dir)
   await migrateTarget(target, migrationsDir)
   const endpoint = await startSqlEndpoint({
     clickhouse: target,
