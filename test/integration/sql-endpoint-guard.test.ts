@@ -30,6 +30,9 @@ const outfile = join(mkdtempSync(join(tmpdir(), 'hookhouse-outfile-')), 'leak.cs
 
 beforeAll(async () => {
   ch = await createTestClickHouse()
+  // Raw row counts prove nothing was written; a background merge folding twins of a
+  // ReplacingMergeTree (project_paths) would change them too, so merges wait for the test.
+  await ch.client.command({ query: 'SYSTEM STOP MERGES' })
   await insertSeeds(ch.client)
   before = await tableCounts(ch.client)
   open = await startEndpoint(ch)
