@@ -13,7 +13,9 @@
 //
 // Options (after `node bench/run.ts ingest`): --rounds 3 --duration 10 --warmup 3 (seconds)
 // --connections 32 --rate 1000 --rate-duration 10 --rate-warmup 2 --system-warmup 10
-// --no-breakdown --targets bare,ingest,no-produce (e.g. `--targets ingest --rate 0` to profile
+// --lanes 4 (the ingest's INGEST_PRODUCE_LANES) --no-breakdown
+// --targets bare,ingest,one-lane,no-produce (`one-lane`: a second real ingest with one produce
+// request in flight, the event log before lanes, on the same broker and topic; e.g. `--targets ingest --rate 0` to profile
 // the ingest alone with `node --cpu-prof bench/run.ts ...`; the load children are not profiled).
 import { fork } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
@@ -52,7 +54,7 @@ const loadScript = fileURLToPath(new URL('./load.ts', import.meta.url))
 const bodyLimit = 1024 * 1024
 
 interface Target {
-  key: 'bare' | 'ingest' | 'no-produce'
+  key: 'bare' | 'ingest' | 'one-lane' | 'no-produce'
   name: string
   url: string
 }
@@ -95,7 +97,8 @@ async function run(ctx: BenchContext): Promise<void> {
       'system-warmup': { type: 'string', default: '10' },
       breakdown: { type: 'boolean', default: true },
       // For profiling one target alone, e.g. --targets ingest --rate 0.
-      targets: { type: 'string', default: 'bare,ingest,no-produce' },
+      targets: { type: 'string', default: 'bare,ingest,one-lane,no-produce' },
+      lanes: { type: 'string', default: '4' },
     },
   })
   const num = (v: unknown) => Number(v)
@@ -156,19 +159,29 @@ async function run(ctx: BenchContext): Promise<void> {
     dest,
   )
   const auth = { tokens: [benchToken], signingSecrets: [], allowUnauthenticated: false }
-  const ingest = await startIngest({
-    brokers,
-    topic,
-    deadLetterTopic,
-    auth,
-    host: '127.0.0.1',
-    port: 0,
-    bodyLimit,
-    spoolDir: join(dir, 'spool'),
-    spoolMaxBytes: 512 * 1024 * 1024,
-    log,
-  })
-  ctx.defer(() => ingest.close())
+  const wanted = new Set(String(opt.targets).split(','))
+  if (!opt.breakdown) wanted.delete('no-produce')
+  const startRealIngest = async (produceLanes: number, spool: string) => {
+    const running = await startIngest({
+      brokers,
+      topic,
+      deadLetterTopic,
+      auth,
+      host: '127.0.0.1',
+      port: 0,
+      bodyLimit,
+      spoolDir: join(dir, spool),
+      spoolMaxBytes: 512 * 1024 * 1024,
+      log,
+      produceLanes,
+    })
+    ctx.defer(() => running.close())
+    return running
+  }
+  const lanes = num(opt.lanes)
+  const ingest = await startRealIngest(lanes, 'spool')
+  const oneLane = wanted.has('one-lane') ? await startRealIngest(1, 'spool-one-lane') : undefined
+  const realIngests = [ingest, ...(oneLane ? [oneLane] : [])]
 
   // The baseline: Fastify, one route, JSON.parse of the body, 200 {}.
   const bare = Fastify({ bodyLimit })
@@ -184,11 +197,10 @@ async function run(ctx: BenchContext): Promise<void> {
   const bareUrl = `${await bare.listen({ host: '127.0.0.1', port: 0 })}/webhooks`
   ctx.defer(() => bare.close())
 
-  const wanted = new Set(String(opt.targets).split(','))
-  if (!opt.breakdown) wanted.delete('no-produce')
   const targets: Target[] = [
     { key: 'bare' as const, name: 'bare Fastify', url: bareUrl },
-    { key: 'ingest' as const, name: 'ingest', url: ingest.url },
+    { key: 'ingest' as const, name: `ingest (${lanes} lanes)`, url: ingest.url },
+    ...(oneLane ? [{ key: 'one-lane' as const, name: 'ingest, 1 lane', url: oneLane.url }] : []),
   ].filter((t) => wanted.has(t.key))
   if (wanted.has('no-produce')) {
     // The same ingest app (auth, parse, normalise, Avro, metrics) with an event log that
@@ -231,8 +243,8 @@ async function run(ctx: BenchContext): Promise<void> {
     let b1: number | undefined
     let m0: ReturnType<typeof machineCpuTicks>
     let m1: ReturnType<typeof machineCpuTicks>
-    const isIngest = target.url === ingest.url
-    const before = isIngest ? await produceHistogram(ingest.url) : undefined
+    const isIngest = realIngests.some((i) => i.url === target.url)
+    const before = isIngest ? await produceHistogram(target.url) : undefined
     const result = await runLoadChild(ctx, spec, (mark) => {
       if (mark === 'measuring') {
         s0 = ownCpuMs()
@@ -245,7 +257,7 @@ async function run(ctx: BenchContext): Promise<void> {
       }
     })
     if (isIngest) ingestRuns.push(result)
-    const after = isIngest ? await produceHistogram(ingest.url) : undefined
+    const after = isIngest ? await produceHistogram(target.url) : undefined
     const batches = before && after ? after.count - before.count : 0
     const w = spec.durationMs
     const server = (s1 - s0) / w
@@ -326,7 +338,9 @@ async function run(ctx: BenchContext): Promise<void> {
 
   // Every 2xx in Kafka: let a spool drain, then count the records.
   ctx.log('waiting for the event log to drain, then counting records in Kafka')
-  const drained = await ingest.eventLog.drained(30_000)
+  const drained = (await Promise.all(realIngests.map((i) => i.eventLog.drained(30_000)))).every(
+    Boolean,
+  )
   const counts = await topicCounts(brokers, [topic, deadLetterTopic])
   const answered = ingestRuns.reduce(
     (a, r) => ({

@@ -221,6 +221,13 @@ export const settings = {
     default: String(1024 * 1024 * 1024),
     parse: integer(0, Number.MAX_SAFE_INTEGER),
   },
+  INGEST_PRODUCE_LANES: {
+    description:
+      'Produce requests the ingest keeps in flight to Kafka at once (one idempotent producer each; a project always uses the same one, so its order is kept).',
+    expects: 'an integer 1-16',
+    default: '4',
+    parse: integer(1, 16),
+  },
   SQL_LISTEN: {
     description:
       'Address of the read-only SQL endpoint (ClickHouse HTTP interface over the embedded engine), or off.',

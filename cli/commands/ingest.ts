@@ -24,6 +24,7 @@ export const ingestCommand: Command = {
     'WEBHOOK_SIGNING_SECRETS',
     'WEBHOOK_ALLOW_UNAUTHENTICATED',
     'SPOOL_MAX_BYTES',
+    'INGEST_PRODUCE_LANES',
     'HOOKHOUSE_DATA_DIR',
     'LOG_LEVEL',
   ],
@@ -64,6 +65,7 @@ export function ingestOptions(
     bodyLimit: cfg.INGEST_BODY_LIMIT,
     spoolDir: defaultSpoolDir(cfg.HOOKHOUSE_DATA_DIR),
     spoolMaxBytes: cfg.SPOOL_MAX_BYTES,
+    produceLanes: cfg.INGEST_PRODUCE_LANES,
     log,
   }
 }

@@ -1,8 +1,11 @@
-// The durable append behind every 2xx: an idempotent Kafka producer with acks=all, and the local
-// spool when Kafka does not answer in time. Appends are batched (whatever arrives while one
-// produce request is in flight goes in the next), one request at a time, so order is kept.
-// While the spool holds anything, new events go there too, behind it, and a drainer moves them
-// to Kafka in order once it answers again.
+// The durable append behind every 2xx: idempotent Kafka producers with acks=all, and the local
+// spool when Kafka does not answer in time. Records are spread over a few lanes by key, each lane
+// with its own idempotent producer (which allows one request in flight) and its own batch queue:
+// whatever arrives while a lane's request is in flight goes in its next one. One key always takes
+// the same lane, so a project's events keep their order, and several produce requests are in
+// flight at once. While the spool holds anything, every lane appends there instead, behind it,
+// and a drainer moves the spool to Kafka in order once it answers again.
+import { crc32 } from 'node:zlib'
 import { ProduceAcks, Producer } from '@platformatic/kafka'
 import type { Logger } from '../../lib/logger.ts'
 import { SpoolFullError, type Spool, type SpoolRecord } from './spool.ts'
@@ -38,6 +41,8 @@ export interface EventLogOptions {
   /** Bytes per produce request; Kafka refuses a request over the topic's max.message.bytes. */
   maxBatchBytes?: number
   drainIntervalMs?: number
+  /** Produce requests in flight at once, one per lane (default 4). */
+  lanes?: number
   /** A spooled record Kafka will never take (too large): called, then skipped. */
   onUndeliverable?: (record: SpoolRecord, reason: string) => void
   onProduced?: (seconds: number, count: number) => void
@@ -49,8 +54,16 @@ interface Waiting {
   reject: (err: Error) => void
 }
 
+interface Lane {
+  producer: Producer<Buffer, Buffer, string, string>
+  queue: Waiting[]
+  flushing: boolean
+}
+
+type KafkaProducer = Producer<Buffer, Buffer, string, string>
+
 export class EventLog {
-  readonly #producer: Producer<Buffer, Buffer, string, string>
+  readonly #lanes: Lane[]
   readonly #spool: Spool
   readonly #log: Logger
   readonly #sendTimeoutMs: number
@@ -58,8 +71,6 @@ export class EventLog {
   readonly #maxBatchBytes: number
   readonly #onUndeliverable: EventLogOptions['onUndeliverable']
   readonly #onProduced: EventLogOptions['onProduced']
-  #queue: Waiting[] = []
-  #flushing = false
   #spooling: boolean
   #kafkaOk = true
   #drainTimer: NodeJS.Timeout
@@ -75,17 +86,14 @@ export class EventLog {
     this.#onUndeliverable = opts.onUndeliverable
     this.#onProduced = opts.onProduced
     this.#spooling = opts.spool.depth > 0
-    this.#producer = new Producer({
-      clientId: 'hookhouse-ingest',
-      bootstrapBrokers: opts.brokers,
-      idempotent: true,
-      acks: ProduceAcks.ALL,
-      retries: 3,
-      retryDelay: 200,
-      connectTimeout: 2000,
-      requestTimeout: 5000,
-      autocreateTopics: false,
-    })
+    const lanes = opts.lanes ?? 4
+    if (!Number.isInteger(lanes) || lanes < 1)
+      throw new RangeError(`lanes must be 1 or more, got ${lanes}`)
+    this.#lanes = Array.from({ length: lanes }, (_, i) => ({
+      producer: createProducer(opts.brokers, i),
+      queue: [],
+      flushing: false,
+    }))
     this.#drainTimer = setInterval(() => void this.#drain(), opts.drainIntervalMs ?? 1000)
     this.#drainTimer.unref()
   }
@@ -110,49 +118,69 @@ export class EventLog {
   /** Resolves once the record is durable: acknowledged by Kafka, or fsync'd in the spool. */
   append(record: SpoolRecord): Promise<Durability> {
     if (this.#closed) return Promise.reject(new Error('the event log is closed'))
-    if (this.#spooling) return this.#spool.append([record]).then(() => 'spool' as const)
+    const lane = this.#laneOf(record.key)
+    // Spooling and nothing of this lane ahead of it: straight to the spool. Otherwise behind the
+    // lane's queue, which the lane spools in order if the spool is still in use when it gets there.
+    if (this.#spooling && !lane.flushing)
+      return this.#spool.append([record]).then(() => 'spool' as const)
     return new Promise((resolve, reject) => {
-      this.#queue.push({ record, resolve, reject })
-      if (!this.#flushing) void this.#flush()
+      lane.queue.push({ record, resolve, reject })
+      if (!lane.flushing) void this.#flush(lane)
     })
   }
 
-  async #flush(): Promise<void> {
-    this.#flushing = true
-    while (this.#queue.length > 0) {
-      const batch = this.#queue.splice(0, this.#batchLength(this.#queue.map((w) => w.record)))
+  /** One key, one lane: the order of a project's events is the order of its lane. */
+  #laneOf(key: Buffer | null): Lane {
+    const lanes = this.#lanes
+    const lane = lanes.length === 1 || key === null ? lanes[0] : lanes[crc32(key) % lanes.length]
+    return lane as Lane
+  }
+
+  async #flush(lane: Lane): Promise<void> {
+    lane.flushing = true
+    while (lane.queue.length > 0) {
+      const batch = lane.queue.splice(
+        0,
+        this.#batchLength(lane.queue, (w) => w.record),
+      )
       if (this.#spooling) {
         await this.#toSpool(batch)
         continue
       }
       const started = process.hrtime.bigint()
       try {
-        await this.#send(batch.map((w) => w.record))
+        await this.#send(
+          lane.producer,
+          batch.map((w) => w.record),
+        )
         this.#kafkaOk = true
         this.#onProduced?.(Number(process.hrtime.bigint() - started) / 1e9, batch.length)
         for (const w of batch) w.resolve('kafka')
       } catch (err) {
         if (isTooLarge(err)) {
-          await this.#sendOneByOne(batch)
+          await this.#sendOneByOne(lane, batch)
           continue
         }
-        this.#kafkaOk = false
-        this.#spooling = true
-        this.#log.warn(
-          { err: (err as Error).message },
-          'Kafka did not acknowledge in time: spooling',
-        )
+        this.#startSpooling(err)
         await this.#toSpool(batch)
       }
     }
-    this.#flushing = false
+    lane.flushing = false
   }
 
-  /** How many of the first records fit one produce request (always at least one). */
-  #batchLength(records: SpoolRecord[]): number {
+  #startSpooling(err: unknown): void {
+    this.#kafkaOk = false
+    if (this.#spooling) return
+    this.#spooling = true
+    this.#log.warn({ err: (err as Error).message }, 'Kafka did not acknowledge in time: spooling')
+  }
+
+  /** How many of the first items fit one produce request (always at least one). */
+  #batchLength<T>(items: readonly T[], recordOf: (item: T) => SpoolRecord): number {
     let bytes = 0
     let n = 0
-    for (const r of records) {
+    for (const item of items) {
+      const r = recordOf(item)
       bytes += r.value.length + (r.key?.length ?? 0) + 64
       if (n > 0 && (bytes > this.#maxBatchBytes || n >= this.#maxBatch)) break
       n++
@@ -161,10 +189,14 @@ export class EventLog {
   }
 
   /** After a size refusal: each record alone, so only the one too large is refused. */
-  async #sendOneByOne(batch: Waiting[]): Promise<void> {
+  async #sendOneByOne(lane: Lane, batch: Waiting[]): Promise<void> {
     for (const w of batch) {
+      if (this.#spooling) {
+        await this.#toSpool([w])
+        continue
+      }
       try {
-        await this.#send([w.record])
+        await this.#send(lane.producer, [w.record])
         w.resolve('kafka')
       } catch (err) {
         if (isTooLarge(err)) {
@@ -174,8 +206,7 @@ export class EventLog {
             ),
           )
         } else {
-          this.#kafkaOk = false
-          this.#spooling = true
+          this.#startSpooling(err)
           await this.#toSpool([w])
         }
       }
@@ -192,7 +223,7 @@ export class EventLog {
     }
   }
 
-  #send(records: SpoolRecord[]): Promise<void> {
+  #send(producer: KafkaProducer, records: SpoolRecord[]): Promise<void> {
     let timer: NodeJS.Timeout | undefined
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -200,7 +231,7 @@ export class EventLog {
         this.#sendTimeoutMs,
       )
     })
-    const send = this.#producer.send({
+    const send = producer.send({
       messages: records.map((r) => ({ topic: r.topic, key: r.key ?? undefined, value: r.value })),
     })
     // A send that times out may still land later: then the event is in the log twice, with one
@@ -215,7 +246,7 @@ export class EventLog {
     try {
       for (;;) {
         const peeked = await this.#spool.peek(this.#maxBatch)
-        const n = this.#batchLength(peeked.records)
+        const n = this.#batchLength(peeked.records, (r) => r)
         const records = peeked.records.slice(0, n)
         const next = n === peeked.records.length ? peeked.next : await this.#spool.positionAfter(n)
         if (records.length === 0) {
@@ -228,7 +259,8 @@ export class EventLog {
           return
         }
         try {
-          await this.#send(records)
+          // One lane drains: the spool is one ordered sequence.
+          await this.#send((this.#lanes[0] as Lane).producer, records)
         } catch (err) {
           const only = records[0]
           if (!(records.length === 1 && only && isTooLarge(err))) throw err
@@ -254,7 +286,7 @@ export class EventLog {
   async drained(timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs
     while (Date.now() < deadline) {
-      if (!this.#spooling && this.#queue.length === 0) return true
+      if (!this.#spooling && this.#lanes.every((l) => l.queue.length === 0)) return true
       await this.#drain()
       await new Promise((r) => setTimeout(r, 100))
     }
@@ -264,8 +296,22 @@ export class EventLog {
   async close(): Promise<void> {
     this.#closed = true
     clearInterval(this.#drainTimer)
-    while (this.#flushing) await new Promise((r) => setTimeout(r, 10))
-    await this.#producer.close(true).catch(() => {})
+    while (this.#lanes.some((l) => l.flushing)) await new Promise((r) => setTimeout(r, 10))
+    await Promise.all(this.#lanes.map((l) => l.producer.close(true).catch(() => {})))
     await this.#spool.close()
   }
+}
+
+function createProducer(brokers: string[], lane: number): KafkaProducer {
+  return new Producer({
+    clientId: `hookhouse-ingest-${lane}`,
+    bootstrapBrokers: brokers,
+    idempotent: true,
+    acks: ProduceAcks.ALL,
+    retries: 3,
+    retryDelay: 200,
+    connectTimeout: 2000,
+    requestTimeout: 5000,
+    autocreateTopics: false,
+  })
 }

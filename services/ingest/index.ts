@@ -21,6 +21,8 @@ export interface IngestOptions {
   bodyLimit: number
   spoolDir: string
   spoolMaxBytes: number
+  /** Produce requests in flight at once (EventLog lanes); default 4. */
+  produceLanes?: number
   log: Logger
 }
 
@@ -43,6 +45,7 @@ export async function startIngest(opts: IngestOptions): Promise<RunningIngest> {
     brokers: opts.brokers,
     spool,
     log: opts.log,
+    ...(opts.produceLanes !== undefined ? { lanes: opts.produceLanes } : {}),
     onProduced: (seconds) => metrics.produceSeconds.observe(seconds),
     // A record spooled while Kafka was down and refused for its size once it is back: keep its
     // start on the dead-letter topic, so the loss is visible and the rest of the spool drains.
