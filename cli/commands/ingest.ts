@@ -1,7 +1,7 @@
 import type { Command } from '../command.ts'
 import { createRuntime } from '../runtime.ts'
 import { resolveWebhookAuth } from '../webhook-auth.ts'
-import { ensureTopics, hookhouseTopics } from '../../lib/kafka/topics.ts'
+import { ensureTopicsEventually, hookhouseTopics } from '../../lib/kafka/topics.ts'
 import type { AuthConfig } from '../../services/ingest/auth.ts'
 import { defaultSpoolDir, startIngest, type IngestOptions } from '../../services/ingest/index.ts'
 import type { Logger } from '../../lib/logger.ts'
@@ -36,15 +36,23 @@ export const ingestCommand: Command = {
         'KAFKA_BROKERS is unset: expected host:port of your Kafka brokers (or use `hookhouse start` for a local one)',
       )
     const { auth } = resolveWebhookAuth(cfg, { generate: false })
-    await ensureTopics(cfg.KAFKA_BROKERS, hookhouseTopics(cfg)).catch((err: Error) =>
-      rt.log.warn(
-        { err: err.message },
-        'could not check the topics: Kafka unreachable, spooling until it answers',
-      ),
-    )
+    // Listen first: with Kafka down, deliveries go to the spool, and GitLab's 10 s timeout does
+    // not wait for a topic check that waits for Kafka.
     const ingest = await startIngest(ingestOptions(cfg, cfg.KAFKA_BROKERS, auth, rt.log))
-    rt.onShutdown('ingest', () => ingest.close())
+    const topicsChecked = new AbortController()
+    rt.onShutdown('ingest', async () => {
+      topicsChecked.abort()
+      await ingest.close()
+    })
     rt.say(`ingest: ${ingest.url}`)
+    void ensureTopicsEventually(cfg.KAFKA_BROKERS, hookhouseTopics(cfg), {
+      signal: topicsChecked.signal,
+      onFirstFailure: (err) =>
+        rt.log.warn(
+          { err: err.message },
+          'could not check the topics: Kafka unreachable, spooling until it answers',
+        ),
+    }).then((ok) => ok && rt.log.info('topics checked'))
     await new Promise(() => {})
   },
 }

@@ -38,6 +38,28 @@ export async function ensureTopics(brokers: string[], topics: TopicSpec[]): Prom
 }
 
 /**
+ * ensureTopics until it succeeds: a service that must answer while Kafka is down (the ingest
+ * spools) starts at once and creates its topics whenever the brokers answer. Warns once.
+ */
+export async function ensureTopicsEventually(
+  brokers: string[],
+  topics: TopicSpec[],
+  opts: { onFirstFailure: (err: Error) => void; retryMs?: number; signal?: AbortSignal },
+): Promise<boolean> {
+  let failures = 0
+  while (!opts.signal?.aborted) {
+    try {
+      await ensureTopics(brokers, topics)
+      return true
+    } catch (err) {
+      if (failures++ === 0) opts.onFirstFailure(err as Error)
+      await new Promise((r) => setTimeout(r, opts.retryMs ?? 5000).unref())
+    }
+  }
+  return false
+}
+
+/**
  * The topics of a deployment. An event record holds the body and its typed fields, so the topic
  * must take about twice the body limit; Kafka's default (1 MiB) would refuse large pushes.
  */
