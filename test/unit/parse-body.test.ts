@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { dropTrailingCommas, parseWebhookBody } from '../../services/ingest/parse-body.ts'
-import { parseTimestamp } from '../../services/ingest/normalise/timestamps.ts'
+import { parseTimestamp, parseTimestampText } from '../../services/ingest/normalise/timestamps.ts'
 
 describe('parseWebhookBody', () => {
   it('repairs trailing commas but not commas inside strings', () => {
@@ -62,6 +62,39 @@ describe('parseTimestamp', () => {
       '1969-12-31T00:00:00Z',
     ]) {
       expect(parseTimestamp(v)).toBeNull()
+    }
+  })
+})
+
+describe('parseTimestamp on the common shapes', () => {
+  // The position reader must agree with the general reader on every shape, edges included.
+  it('agrees with the general reader on 20,000 generated times', () => {
+    let seed = 7
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648
+      return seed % n
+    }
+    const pad = (v: number, w = 2) => String(v).padStart(w, '0')
+    const zones = [
+      'Z',
+      ' UTC',
+      '+02:00',
+      '-07:30',
+      ' +0200',
+      '-0530',
+      ' -11:00',
+      '+2400',
+      'z',
+      ' utc',
+      '',
+    ]
+    for (let i = 0; i < 20_000; i++) {
+      const year = [1969, 1970, 1971, 2015, 2026, 9999][rnd(6)] ?? 2015
+      const date = `${pad(year, 4)}-${pad(rnd(14))}-${pad(rnd(33))}`
+      const time = `${pad(rnd(26))}:${pad(rnd(62))}:${pad(rnd(62))}`
+      const fraction = ['', '.1', '.12', '.123', '.1234', '.'][rnd(6)]
+      const raw = `${date}${rnd(2) ? 'T' : ' '}${time}${fraction}${zones[rnd(zones.length)]}`
+      expect(parseTimestamp(raw), raw).toBe(parseTimestampText(raw))
     }
   })
 })
