@@ -13,9 +13,9 @@
 //
 // Options (after `node bench/run.ts ingest`): --rounds 3 --duration 10 --warmup 3 (seconds)
 // --connections 32 --rate 1000 --rate-duration 10 --rate-warmup 2 --system-warmup 10
-// --lanes 4 (the ingest's INGEST_PRODUCE_LANES) --no-breakdown
-// --targets bare,ingest,one-lane,no-produce (`one-lane`: a second real ingest with one produce
-// request in flight, the event log before lanes, on the same broker and topic; e.g. `--targets ingest --rate 0` to profile
+// --lanes 1 (the ingest's INGEST_PRODUCE_LANES) --more-lanes 4 --no-breakdown
+// --targets bare,ingest,more-lanes,no-produce (`more-lanes`: a second real ingest with
+// --more-lanes produce requests in flight, on the same broker and topic; e.g. `--targets ingest --rate 0` to profile
 // the ingest alone with `node --cpu-prof bench/run.ts ...`; the load children are not profiled).
 import { fork } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
@@ -54,7 +54,7 @@ const loadScript = fileURLToPath(new URL('./load.ts', import.meta.url))
 const bodyLimit = 1024 * 1024
 
 interface Target {
-  key: 'bare' | 'ingest' | 'one-lane' | 'no-produce'
+  key: 'bare' | 'ingest' | 'more-lanes' | 'no-produce'
   name: string
   url: string
 }
@@ -97,8 +97,9 @@ async function run(ctx: BenchContext): Promise<void> {
       'system-warmup': { type: 'string', default: '10' },
       breakdown: { type: 'boolean', default: true },
       // For profiling one target alone, e.g. --targets ingest --rate 0.
-      targets: { type: 'string', default: 'bare,ingest,one-lane,no-produce' },
-      lanes: { type: 'string', default: '4' },
+      targets: { type: 'string', default: 'bare,ingest,more-lanes,no-produce' },
+      lanes: { type: 'string', default: '1' },
+      'more-lanes': { type: 'string', default: '4' },
     },
   })
   const num = (v: unknown) => Number(v)
@@ -180,8 +181,11 @@ async function run(ctx: BenchContext): Promise<void> {
   }
   const lanes = num(opt.lanes)
   const ingest = await startRealIngest(lanes, 'spool')
-  const oneLane = wanted.has('one-lane') ? await startRealIngest(1, 'spool-one-lane') : undefined
-  const realIngests = [ingest, ...(oneLane ? [oneLane] : [])]
+  const moreLanes = num(opt['more-lanes'])
+  const laned = wanted.has('more-lanes')
+    ? await startRealIngest(moreLanes, 'spool-more-lanes')
+    : undefined
+  const realIngests = [ingest, ...(laned ? [laned] : [])]
 
   // The baseline: Fastify, one route, JSON.parse of the body, 200 {}.
   const bare = Fastify({ bodyLimit })
@@ -199,8 +203,14 @@ async function run(ctx: BenchContext): Promise<void> {
 
   const targets: Target[] = [
     { key: 'bare' as const, name: 'bare Fastify', url: bareUrl },
-    { key: 'ingest' as const, name: `ingest (${lanes} lanes)`, url: ingest.url },
-    ...(oneLane ? [{ key: 'one-lane' as const, name: 'ingest, 1 lane', url: oneLane.url }] : []),
+    {
+      key: 'ingest' as const,
+      name: lanes === 1 ? 'ingest' : `ingest, ${lanes} lanes`,
+      url: ingest.url,
+    },
+    ...(laned
+      ? [{ key: 'more-lanes' as const, name: `ingest, ${moreLanes} lanes`, url: laned.url }]
+      : []),
   ].filter((t) => wanted.has(t.key))
   if (wanted.has('no-produce')) {
     // The same ingest app (auth, parse, normalise, Avro, metrics) with an event log that

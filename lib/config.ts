@@ -225,7 +225,7 @@ export const settings = {
     description:
       'Produce requests the ingest keeps in flight to Kafka at once (one idempotent producer each; a project always uses the same one, so its order is kept).',
     expects: 'an integer 1-16',
-    default: '4',
+    default: '1',
     parse: integer(1, 16),
   },
   SQL_LISTEN: {

@@ -1,9 +1,10 @@
 // The durable append behind every 2xx: idempotent Kafka producers with acks=all, and the local
-// spool when Kafka does not answer in time. Records are spread over a few lanes by key, each lane
-// with its own idempotent producer (which allows one request in flight) and its own batch queue:
+// spool when Kafka does not answer in time. Records are spread over lanes by key, each lane with
+// its own idempotent producer (which allows one request in flight) and its own batch queue:
 // whatever arrives while a lane's request is in flight goes in its next one. One key always takes
-// the same lane, so a project's events keep their order, and several produce requests are in
-// flight at once. While the spool holds anything, every lane appends there instead, behind it,
+// the same lane, so a project's events keep their order. One lane is the default: more lanes put
+// several requests in flight, which shortens the wait behind a slow (remote) broker but splits
+// the same events into smaller requests, each with a fixed CPU cost (docs/benchmarks.md). While the spool holds anything, every lane appends there instead, behind it,
 // and a drainer moves the spool to Kafka in order once it answers again.
 import { crc32 } from 'node:zlib'
 import { ProduceAcks, Producer } from '@platformatic/kafka'
@@ -41,7 +42,7 @@ export interface EventLogOptions {
   /** Bytes per produce request; Kafka refuses a request over the topic's max.message.bytes. */
   maxBatchBytes?: number
   drainIntervalMs?: number
-  /** Produce requests in flight at once, one per lane (default 4). */
+  /** Produce requests in flight at once, one per lane (default 1). */
   lanes?: number
   /** A spooled record Kafka will never take (too large): called, then skipped. */
   onUndeliverable?: (record: SpoolRecord, reason: string) => void
@@ -86,7 +87,7 @@ export class EventLog {
     this.#onUndeliverable = opts.onUndeliverable
     this.#onProduced = opts.onProduced
     this.#spooling = opts.spool.depth > 0
-    const lanes = opts.lanes ?? 4
+    const lanes = opts.lanes ?? 1
     if (!Number.isInteger(lanes) || lanes < 1)
       throw new RangeError(`lanes must be 1 or more, got ${lanes}`)
     this.#lanes = Array.from({ length: lanes }, (_, i) => ({

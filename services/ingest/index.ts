@@ -21,7 +21,7 @@ export interface IngestOptions {
   bodyLimit: number
   spoolDir: string
   spoolMaxBytes: number
-  /** Produce requests in flight at once (EventLog lanes); default 4. */
+  /** Produce requests in flight at once (EventLog lanes); default 1. */
   produceLanes?: number
   log: Logger
 }
