@@ -31,9 +31,26 @@ export async function ensureTopics(brokers: string[], topics: TopicSpec[]): Prom
             : [],
         })),
       })
+      // A leader in the metadata does not mean the broker serves the partition yet: a produce
+      // right after creation can still be refused ("does not host this topic-partition").
+      // ListOffsets goes to each partition's leader, so its success says they are served.
+      for (const t of missing) await untilServed(() => admin.fetchTopicOffsets(t.topic))
     }
   } finally {
     await admin.disconnect()
+  }
+}
+
+async function untilServed(check: () => Promise<unknown>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    try {
+      await check()
+      return
+    } catch (err) {
+      if (Date.now() > deadline) throw err
+      await new Promise((r) => setTimeout(r, 100))
+    }
   }
 }
 
