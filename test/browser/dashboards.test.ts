@@ -39,21 +39,21 @@ const screenshotsDir = join(repoRoot, 'test-results', 'screenshots')
 
 const SYNTHETIC = 3000
 const PROJECTS = 8
-/** A range over all the data: the seeds' times (2011 on) and the synthetic month up to now. */
-const covering: Filters = { from: '2010-01-01' }
+/**
+ * A range over all the data: the seeds' times (2011 on) and the synthetic month up to now. Its
+ * end is fixed (tomorrow), not now: a rate per day over a range that ends now changes between
+ * the page's query and the test's.
+ */
+const covering: Filters = {
+  from: '2010-01-01',
+  to: new Date(Date.now() + 86_400_000).toISOString().slice(0, 10),
+}
 
 /**
- * Panels the dataset leaves empty even over the whole range: neither the seeds nor the synthetic
- * deliveries hold a deployment, an incident or a rerun job, so the DORA charts and the flaky-job
- * table have nothing to draw. Every other panel must draw data.
+ * Panels the dataset leaves empty over the whole range: none. The DORA story of
+ * test/support/dora-story.ts gives the DORA panels and the flaky-job table their rows.
  */
-const emptyForThisData = new Set([
-  'deployment_frequency',
-  'lead_time_for_changes',
-  'change_failure_rate',
-  'time_to_restore',
-  'flaky_jobs',
-])
+const emptyForThisData = new Set<string>()
 
 let stack: Stack
 let browser: Browser

@@ -1,7 +1,7 @@
 // The whole hookhouse pipeline in the test process, as `hookhouse start` runs it: a real ingest
 // on the test broker, the projector folding its topic into an embedded ClickHouse, and the
 // dashboards on that engine. Data gets in only as webhook deliveries posted to the ingest.
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { pino } from 'pino'
 import { createCodec } from '../../lib/avro/codec.ts'
 import type { DeadLetter, Event } from '../../lib/avro/types.generated.ts'
@@ -12,6 +12,7 @@ import { startProjector, type RunningProjector } from '../../services/projector/
 import { syntheticDelivery } from '../../bench/synthetic.ts'
 import { createTestClickHouse, type TestClickHouse } from '../support/clickhouse.ts'
 import { startTestIngest, type TestIngest } from '../support/ingest.ts'
+import { deploymentHook, doraStory, push, WEB } from '../support/dora-story.ts'
 import { seeds } from '../support/seeds.ts'
 
 export const DAY = 86_400_000
@@ -62,6 +63,18 @@ export function syntheticMonth(count: number, projects: number, now: number) {
     const i = k * step
     return { id: `browser-synthetic-${i}`, ...syntheticDelivery(i, opts) }
   })
+}
+
+/**
+ * Monday 09:00 UTC of the week holding `now` - 9 days: the story (which spans 31 hours from
+ * there) ends days before `now` and starts well inside the last 30 days.
+ */
+export function storyStart(now: number): number {
+  const day = new Date(now - 9 * 86_400_000)
+  const monday =
+    Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate()) -
+    ((day.getUTCDay() + 6) % 7) * 86_400_000
+  return monday + 9 * 3_600_000
 }
 
 /** Posts `items` to the ingest, `concurrency` at a time; every one must be accepted. */
@@ -115,12 +128,57 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       seeds.map((s) => ({ id: s.id, headers: s.headers, body: s.body })),
       1,
     )
+    // The DORA story (deployments, an incident, a revert, a rollback, a flaky job) in a week of
+    // the month, so the Overview's panels have something to draw in the default range too.
+    const story = doraStory(storyStart(opts.now)).history.map((d, i) => ({
+      id: `dora-story-${i}`,
+      headers: { 'x-gitlab-event': d.header },
+      body: JSON.stringify(d.body),
+    }))
+    await postAll(ingest, story, 1)
     const month = syntheticMonth(opts.synthetic, opts.projects, opts.now).map((d) => ({
       ...d,
       headers: { ...d.headers, 'idempotency-key': d.id },
     }))
     await postAll(ingest, month, 8)
-    const posted = seeds.length + month.length
+    // A commit pushed, then deployed to production a moment later. A commit's lead time starts
+    // when its push is received, so the story's deployments, dated in the past but received
+    // now, contain no commit yet: this one gives the lead-time panel its rows.
+    const liveSha = createHash('sha1').update(`live-${opts.now}`).digest('hex')
+    const pushedAt = Date.now()
+    const live = push(WEB, 'main', [{ id: liveSha, at: pushedAt }], pushedAt)
+    await postAll(
+      ingest,
+      [
+        {
+          id: 'live-push',
+          headers: { 'x-gitlab-event': live.header },
+          body: JSON.stringify(live.body),
+        },
+      ],
+      1,
+    )
+    const deployed = deploymentHook(
+      9001,
+      'production',
+      'production',
+      'success',
+      Date.now() + 1000,
+      liveSha,
+      null,
+    )
+    await postAll(
+      ingest,
+      [
+        {
+          id: 'live-deployment',
+          headers: { 'x-gitlab-event': deployed.header },
+          body: JSON.stringify(deployed.body),
+        },
+      ],
+      1,
+    )
+    const posted = seeds.length + story.length + month.length + 2
     await until(
       `the projector to fold ${posted} events`,
       () => projector.folded + projector.skipped >= posted,
