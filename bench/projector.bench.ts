@@ -79,6 +79,11 @@ async function run(ctx: BenchContext): Promise<void> {
   await migrateTarget(target, migrationsDir)
   const clickhouse = await openClickHouse(target)
   ctx.defer(() => clickhouse.close())
+  // As services/projector/index.ts: two more sessions, a batch's tables inserted concurrently.
+  const insertSessions = await Promise.all([1, 2].map(() => openClickHouse(target)))
+  ctx.defer(async () => {
+    for (const session of insertSessions) await session.close()
+  })
 
   // Fill a topic with N unique events, encoded as the ingest would.
   const topic = `bench-projector-${randomUUID()}`
@@ -167,7 +172,7 @@ async function run(ctx: BenchContext): Promise<void> {
   const consumer = kafka.consumer({
     groupId: `bench-read-${randomUUID()}`,
     // The projector's fetch sizes.
-    maxBytes: 48 * 1024 * 1024,
+    maxBytes: 64 * 1024 * 1024,
     maxBytesPerPartition: 16 * 1024 * 1024,
   })
   await consumer.connect()
@@ -240,6 +245,7 @@ async function run(ctx: BenchContext): Promise<void> {
     deadLetterTopic: `${topic}.dlq`,
     groupId: `bench-projector-${randomUUID()}`,
     clickhouse,
+    insertSessions,
     eventCodec,
     deadLetterCodec,
     log: silent,
@@ -307,6 +313,7 @@ async function run(ctx: BenchContext): Promise<void> {
     deadLetterTopic: `${freshTopic}.dlq`,
     groupId: `bench-fresh-${randomUUID()}`,
     clickhouse,
+    insertSessions,
     eventCodec,
     deadLetterCodec,
     log: silent,

@@ -5,6 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import avro from 'avsc'
+import { compileReader } from './fast-reader.ts'
 import { rabinFingerprint } from './fingerprint.ts'
 
 export class AvroDecodeError extends Error {
@@ -53,6 +54,7 @@ export interface Codec<T> {
   readonly version: number
   readonly fingerprint: Buffer
   encode(value: T): Buffer
+  /** Bytes fields of the value may share memory with `buf`. */
   decode(buf: Buffer): T
   /** Fingerprints (hex) of every version this codec reads. */
   readonly readable: ReadonlyMap<string, number>
@@ -75,6 +77,9 @@ export function createCodec<T>(schemasDir: string, name: string): Codec<T> {
     fingerprint.copy(buf, MAGIC.length)
     return buf
   }
+  // The newest version needs no resolution: a reader compiled for it (fast-reader.ts) when the
+  // schema allows; every older version, and any record it cannot read, goes through avsc.
+  const fastRead = compileReader(reader)
   let scratch = withHeader(64 * 1024)
   const writers = new Map<string, { version: number; resolver: avro.Resolver | undefined }>()
   for (const v of versions) {
@@ -106,6 +111,13 @@ export function createCodec<T>(schemasDir: string, name: string): Codec<T> {
       const fp = buf.subarray(2, 10).toString('hex')
       const w = writers.get(fp)
       if (!w) throw new AvroDecodeError(`unknown writer schema fingerprint ${fp}`)
+      if (!w.resolver && fastRead) {
+        try {
+          return fastRead(buf, HEADER) as T
+        } catch {
+          // avsc reads it again below, for its verdict and its message
+        }
+      }
       try {
         return (
           w.resolver

@@ -1,5 +1,5 @@
-// Starts the projector on its own ClickHouse session (so its inserts never queue behind a
-// dashboard's read on the embedded engine).
+// Starts the projector on ClickHouse sessions of its own (so its inserts never queue behind a
+// dashboard's read on the embedded engine): three, so a batch's tables are inserted concurrently.
 import { createCodec } from '../../lib/avro/codec.ts'
 import type { DeadLetter, Event } from '../../lib/avro/types.generated.ts'
 import { openClickHouse, type ClickHouseTarget } from '../../lib/clickhouse/client-factory.ts'
@@ -27,6 +27,8 @@ export async function startProjectorService(
   opts: ProjectorServiceOptions,
 ): Promise<ProjectorService> {
   const clickhouse = await openClickHouse(opts.clickhouse)
+  // Two more sessions, so a batch's tables are inserted three at a time (projector.ts).
+  const insertSessions = await Promise.all([1, 2].map(() => openClickHouse(opts.clickhouse)))
   const metrics = createProjectorMetrics()
   const running = await startProjector({
     brokers: opts.brokers,
@@ -34,6 +36,7 @@ export async function startProjectorService(
     deadLetterTopic: opts.deadLetterTopic,
     groupId: opts.groupId,
     clickhouse,
+    insertSessions,
     eventCodec: createCodec<Event>(schemasDir, 'event'),
     deadLetterCodec: createCodec<DeadLetter>(schemasDir, 'dead_letter'),
     log: opts.log.child({ service: 'projector' }),
@@ -51,6 +54,7 @@ export async function startProjectorService(
     },
     async close() {
       await running.close()
+      for (const session of insertSessions) await session.close()
       await clickhouse.close()
     },
   }

@@ -27,6 +27,13 @@ export interface ProjectorOptions {
   deadLetterTopic: string
   groupId: string
   clickhouse: ClickHouseClient
+  /**
+   * More sessions on the same ClickHouse, so a batch's tables are inserted concurrently. An
+   * embedded session runs one query at a time, and a small batch's store is mostly each insert's
+   * fixed cost: three sessions stored 1,000 events' rows in 247 ms against 404 ms on one
+   * (docs/benchmarks.md, "Projector throughput, session 3").
+   */
+  insertSessions?: ClickHouseClient[]
   eventCodec: Codec<Event>
   deadLetterCodec: Codec<DeadLetter>
   log: Logger
@@ -42,6 +49,13 @@ export interface ProjectorOptions {
   fromBeginning?: boolean
   /** Fault injection for tests: runs after the inserts of a batch, before its offset commit. */
   beforeCommit?: (slice: { partition: number; first: string; last: string }) => Promise<void>
+}
+
+/** A group's rows, its poison records (with their partitions) and its number of records. */
+interface FoldedGroup {
+  rows: Map<string, Row[]>
+  poison: (FoldResult['poison'][number] & { partition: number })[]
+  events: number
 }
 
 export interface RunningProjector {
@@ -64,6 +78,8 @@ export function fold(
   codec: Codec<Event>,
 ): FoldResult {
   const rows = new Map<string, Row[]>(projections.map((p) => [p.table, []]))
+  // Each projection's output array, looked up once per slice rather than once per event.
+  const outputs = projections.map((p) => ({ project: p.project, into: rows.get(p.table) ?? [] }))
   const poison: FoldResult['poison'] = []
   for (const m of messages) {
     let event: Event
@@ -79,10 +95,15 @@ export function fold(
       continue
     }
     const at = { partition, offset: m.offset }
-    for (const p of projections) rows.get(p.table)?.push(...p.project(event, at))
+    for (const { project, into } of outputs) {
+      for (const row of project(event, at)) into.push(row)
+    }
   }
   return { rows, poison }
 }
+
+/** Events folded between two yields to the event loop. */
+const FOLD_CHUNK = 1000
 
 export async function startProjector(opts: ProjectorOptions): Promise<RunningProjector> {
   const kafka = new Kafka({
@@ -94,7 +115,13 @@ export async function startProjector(opts: ProjectorOptions): Promise<RunningPro
   const consumer: Consumer = kafka.consumer({
     groupId: opts.groupId,
     maxWaitTimeInMs: opts.batchMaxWaitMs,
-    maxBytesPerPartition: 8 * 1024 * 1024,
+    // A lagging consumer gets several groups' worth per fetch (the broker caps a response at its
+    // fetch.max.bytes, 55 MiB by default), so it stores full groups, one folded while the previous
+    // one is stored. kafkajs's default of 10 MiB a fetch held groups near 3,800 synthetic events
+    // (2.6 KB each) whatever batchMaxEvents said, and every store pays a fixed cost per table. A
+    // caught-up consumer fetches what is there, so this changes nothing for freshness.
+    maxBytes: 64 * 1024 * 1024,
+    maxBytesPerPartition: 16 * 1024 * 1024,
     sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
     heartbeatInterval: 3_000,
   })
@@ -104,18 +131,31 @@ export async function startProjector(opts: ProjectorOptions): Promise<RunningPro
   let folded = 0
   let skipped = 0
 
-  // One after another: an embedded session runs one query at a time anyway.
+  // Each session takes the next table as it frees up, largest first; the batch is stored when
+  // every insert is acknowledged (a failed one fails the batch, whose retry the tokens make
+  // idempotent for the tables already inserted).
+  const sessions = [opts.clickhouse, ...(opts.insertSessions ?? [])]
   const insertAll = async (rows: Map<string, Row[]>, token: string) => {
-    for (const [table, values] of rows) {
-      if (values.length === 0) continue
-      const started = process.hrtime.bigint()
-      await insertRows(opts.clickhouse, table, values, {
-        date_time_input_format: 'best_effort',
-        insert_deduplicate: 1,
-        insert_deduplication_token: `${token}:${table}`,
-      })
-      opts.metrics.insertSeconds.observe({ table }, Number(process.hrtime.bigint() - started) / 1e9)
-    }
+    const queue = [...rows]
+      .filter(([, values]) => values.length > 0)
+      .sort((a, b) => b[1].length - a[1].length)
+    await Promise.all(
+      sessions.map(async (session) => {
+        for (let next = queue.shift(); next; next = queue.shift()) {
+          const [table, values] = next
+          const started = process.hrtime.bigint()
+          await insertRows(session, table, values, {
+            date_time_input_format: 'best_effort',
+            insert_deduplicate: 1,
+            insert_deduplication_token: `${token}:${table}`,
+          })
+          opts.metrics.insertSeconds.observe(
+            { table },
+            Number(process.hrtime.bigint() - started) / 1e9,
+          )
+        }
+      }),
+    )
   }
 
   // Group commit: kafkajs hands over one partition's batch per eachBatch call, concurrently for
@@ -137,12 +177,14 @@ export async function startProjector(opts: ProjectorOptions): Promise<RunningPro
   let pendingEvents = 0
   let lingerTimer: NodeJS.Timeout | undefined
   let chain: Promise<void> = Promise.resolve()
+  let foldChain: Promise<void> = Promise.resolve()
+  let storedBeforeLast: Promise<void> = Promise.resolve()
 
-  const deadLetterPoison = async (slice: Slice, p: FoldResult['poison'][number]) => {
+  const deadLetterPoison = async (topic: string, p: FoldedGroup['poison'][number]) => {
     // An undecodable record cannot be projected, now or on replay: keep it with the reason on
     // the dead-letter topic, and let the group go on.
     opts.log.error(
-      { partition: slice.partition, offset: p.offset, reason: p.reason },
+      { partition: p.partition, offset: p.offset, reason: p.reason },
       'poison record dead-lettered',
     )
     opts.metrics.poison.inc()
@@ -151,9 +193,9 @@ export async function startProjector(opts: ProjectorOptions): Promise<RunningPro
       acks: -1,
       messages: [
         {
-          key: `${slice.topic}:${slice.partition}:${p.offset}`,
+          key: `${topic}:${p.partition}:${p.offset}`,
           value: opts.deadLetterCodec.encode({
-            reason: `undecodable record at ${slice.topic}[${slice.partition}]@${p.offset}: ${p.reason}`,
+            reason: `undecodable record at ${topic}[${p.partition}]@${p.offset}: ${p.reason}`,
             code: 'HH_POISON',
             received_at: Date.now(),
             source: null,
@@ -166,22 +208,36 @@ export async function startProjector(opts: ProjectorOptions): Promise<RunningPro
     })
   }
 
-  const processGroup = async (group: Pending[]) => {
-    try {
-      const rows = new Map<string, Row[]>()
-      let poisoned = 0
-      let events = 0
-      for (const { slice } of group) {
-        const result = fold(slice.messages, slice.partition, opts.eventCodec)
+  /**
+   * Decodes and folds a group, a chunk at a time with a yield between chunks, so a group folded
+   * while the previous one is stored does not hold up that store's next insert for long.
+   */
+  const foldGroup = async (group: Pending[]): Promise<FoldedGroup> => {
+    const rows = new Map<string, Row[]>()
+    const poison: FoldedGroup['poison'] = []
+    let events = 0
+    for (const { slice } of group) {
+      for (let i = 0; i < slice.messages.length; i += FOLD_CHUNK) {
+        if (events > 0) await new Promise((r) => setImmediate(r))
+        const chunk = slice.messages.slice(i, i + FOLD_CHUNK)
+        const result = fold(chunk, slice.partition, opts.eventCodec)
         for (const [table, r] of result.rows) {
           const into = rows.get(table)
           if (into) for (const row of r) into.push(row)
           else rows.set(table, r)
         }
-        for (const p of result.poison) await deadLetterPoison(slice, p)
-        poisoned += result.poison.length
-        events += slice.messages.length
+        for (const p of result.poison) poison.push({ ...p, partition: slice.partition })
+        events += chunk.length
       }
+    }
+    return { rows, poison, events }
+  }
+
+  const storeGroup = async (group: Pending[], folding: Promise<FoldedGroup>) => {
+    try {
+      const { rows, poison, events } = await folding
+      for (const p of poison) await deadLetterPoison(group[0]?.slice.topic ?? opts.topic, p)
+      const poisoned = poison.length
       const ranges = group.map(({ slice }) => ({
         partition: slice.partition,
         first: slice.messages[0]?.offset ?? '',
@@ -224,7 +280,21 @@ export async function startProjector(opts: ProjectorOptions): Promise<RunningPro
     const group = pending
     pending = []
     pendingEvents = 0
-    if (group.length > 0) chain = chain.then(() => processGroup(group))
+    if (group.length === 0) return
+    // Two stages. Folds run one after another, each starting once the previous group is folded
+    // and the one before that stored (so at most two groups' rows are held); stores run one after
+    // another, in order. A caught-up consumer has one group per fetch: folded, then stored, as
+    // before. A lagging one has several per fetch, and folds the next group on this thread while
+    // the engine stores the previous one on its own. A partition is in at most one group in
+    // flight (eachBatch submits its next slice only once the last one is stored), so a failed
+    // store never lets a later group commit past records it did not store.
+    const folding = Promise.all([foldChain, storedBeforeLast]).then(() => foldGroup(group))
+    foldChain = folding.then(
+      () => {},
+      () => {},
+    )
+    storedBeforeLast = chain
+    chain = chain.then(() => storeGroup(group, folding))
   }
 
   const submit = (slice: Slice) =>

@@ -29,12 +29,15 @@ const target = {
 }
 await migrateTarget(target, migrationsDir)
 const clickhouse = await openClickHouse(target)
+// Three sessions, as services/projector/index.ts runs it, so a kill lands mid concurrent inserts.
+const insertSessions = await Promise.all([1, 2].map(() => openClickHouse(target)))
 const projector = await startProjector({
   brokers,
   topic,
   deadLetterTopic: `${topic}.dlq`,
   groupId,
   clickhouse,
+  insertSessions,
   eventCodec: createCodec<Event>(schemasDir, 'event'),
   deadLetterCodec: createCodec<DeadLetter>(schemasDir, 'dead_letter'),
   log: pino({ level: process.env.HOOKHOUSE_TEST_LOG ?? 'silent' }, process.stderr),
@@ -92,6 +95,7 @@ const snapshot = {
   ),
   mrEvents: await one('SELECT count() AS n FROM merge_request_events FINAL'),
 }
+for (const session of insertSessions) await session.close()
 await clickhouse.close()
 process.stdout.write(`snapshot ${JSON.stringify(snapshot)}\n`)
 process.exit(0)
