@@ -1,5 +1,5 @@
 // Tables the migrations keep filled from the projection tables by materialized views (the
-// dashboards' time-ordered copies and aggregates, migrations 0007 and 0009-0013). They hold
+// dashboards' time-ordered copies and aggregates, migrations 0007 and 0009-0015). They hold
 // nothing the projection tables do not, so `hookhouse replay` empties them together with the
 // projection tables and the views fill them again as the log is replayed. A unit test keeps this
 // list equal to the targets of the migrations' materialized views.
@@ -15,4 +15,11 @@ export const derivedTables = [
   'branch_arrivals',
   'deployed_commit_arrivals',
   'job_runs_by_sha',
+  'flaky_job_runs',
+  'flaky_job_groups',
+  'merge_request_cycle_facts',
+  'merge_request_cycle_facts_by_merge',
+  'merge_request_merge_times',
+  'branch_commit_pushes',
+  'merge_request_refs',
 ] as const

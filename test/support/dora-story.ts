@@ -204,7 +204,7 @@ function mergeRequest(
   }
 }
 
-function note(mrIid: number, noteId: number, author: typeof alice, at: number): Delivery {
+export function note(mrIid: number, noteId: number, author: typeof alice, at: number): Delivery {
   return {
     header: 'Note Hook',
     receivedAt: at + 1000,

@@ -1,0 +1,310 @@
+// The merge request cycle kept at insert time (migrations/0014_merge_request_cycle.sql) against
+// the view it replaces (0007), under every order the projector can meet the rows in. GitLab-shaped
+// payloads go through the real normaliser and projections into an embedded ClickHouse migrated
+// like production; between scenarios every projection table and every table the materialized
+// views fill is emptied, as `hookhouse replay` does.
+//
+// acme/web (100), T = 2026-03-02 09:00 UTC:
+//   f1 pushed to feature/x at T-2h (committed T-3h); c1 to main at T, deployed (production) T+2h.
+//   MR !5 (feature/x, by alice, created T-1h): alice comments T-55m, renovate[bot] T-50m, bob
+//   T-30m; alice updates T-45m and T+30m; bob approves T+1h and merges T+4h as c2; main push
+//   [f1, c2] at T+4h; production deploy of c2 fails T+5h, succeeds T+7h.
+//   MR !7 (feature/y, its hooks carry no created_at, so it opens with the open event at T+8h):
+//   y1 pushed to feature/y at T+7h30 (committed T+6h30); bob comments T+8h30, approves T+9h,
+//   merges T+9h30 as m7; main push [m7] at T+9h45; production deploy of m7 at T+10h30.
+import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Event } from '../../lib/avro/types.generated.ts'
+import { derivedTables } from '../../lib/clickhouse/derived-tables.ts'
+import { splitStatements } from '../../lib/clickhouse/migrations.ts'
+import { migrationsDir } from '../../lib/paths.ts'
+import { loadPanels } from '../../services/dashboards/panels.ts'
+import { readPanelParams } from '../../services/dashboards/params.ts'
+import {
+  createTestClickHouse,
+  insertProjected,
+  queryRows,
+  type TestClickHouse,
+} from '../support/clickhouse.ts'
+import { projections } from '../../services/projector/projections/index.ts'
+import { fold, note, toEvent, type Delivery } from '../support/dora-story.ts'
+
+const T = Date.UTC(2026, 2, 2, 9, 0, 0)
+const MIN = 60_000
+const H = 60 * MIN
+const iso = (ms: number) => new Date(ms).toISOString()
+const sha = (name: string) => createHash('sha1').update(name).digest('hex')
+const [f1, c1, c2, y1, m7] = ['f1', 'c1', 'c2', 'y1', 'm7'].map(sha) as [
+  string,
+  string,
+  string,
+  string,
+  string,
+]
+
+const WEB = { id: 100, path_with_namespace: 'acme/web' }
+const alice = { id: 1, name: 'Alice', username: 'alice' }
+const bob = { id: 2, name: 'Bob', username: 'bob' }
+const renovate = { id: 3, name: 'Renovate', username: 'renovate[bot]' }
+
+const push = (branch: string, commits: { id: string; at: number }[], at: number): Delivery => ({
+  header: 'Push Hook',
+  receivedAt: at,
+  body: {
+    object_kind: 'push',
+    ref: `refs/heads/${branch}`,
+    before: '0'.repeat(40),
+    after: commits.at(-1)?.id,
+    user_username: 'alice',
+    total_commits_count: commits.length,
+    project: WEB,
+    commits: commits.map((c) => ({
+      id: c.id,
+      message: `commit ${c.id.slice(0, 8)}\n`,
+      timestamp: iso(c.at),
+      author: { name: 'Alice', email: 'alice@example.com' },
+      added: [],
+      modified: ['README.md'],
+      removed: [],
+    })),
+  },
+})
+
+const deployment = (id: number, status: string, at: number, commit: string): Delivery => ({
+  header: 'Deployment Hook',
+  receivedAt: at + 1000,
+  body: {
+    object_kind: 'deployment',
+    status,
+    status_changed_at: iso(at),
+    deployment_id: id,
+    deployable_id: null,
+    environment: 'production',
+    environment_tier: 'production',
+    project: WEB,
+    short_sha: commit.slice(0, 8),
+    commit_url: `https://gitlab.example.com/acme/web/-/commit/${commit}`,
+    ref: 'main',
+    user: alice,
+  },
+})
+
+function mergeRequest(
+  iid: number,
+  action: string,
+  actor: typeof alice,
+  updatedAt: number,
+  attributes: Record<string, unknown>,
+): Delivery {
+  return {
+    header: 'Merge Request Hook',
+    receivedAt: updatedAt + 1000,
+    body: {
+      object_kind: 'merge_request',
+      user: actor,
+      project: WEB,
+      object_attributes: {
+        id: 50_000 + iid,
+        iid,
+        title: `Change ${iid}`,
+        state: action === 'merge' ? 'merged' : 'opened',
+        action,
+        target_branch: 'main',
+        source_project_id: WEB.id,
+        target_project_id: WEB.id,
+        author_id: alice.id,
+        updated_at: iso(updatedAt),
+        ...attributes,
+      },
+    },
+  }
+}
+
+const mr5 = { source_branch: 'feature/x', created_at: iso(T - H) }
+const mr7 = { source_branch: 'feature/y' }
+const history: Delivery[] = [
+  push('feature/x', [{ id: f1, at: T - 3 * H }], T - 2 * H),
+  push('main', [{ id: c1, at: T - 10 * MIN }], T),
+  deployment(1001, 'success', T + 2 * H, c1),
+  mergeRequest(5, 'open', alice, T - H, mr5),
+  mergeRequest(5, 'update', alice, T - 45 * MIN, mr5),
+  note(5, 901, alice, T - 55 * MIN),
+  note(5, 902, renovate, T - 50 * MIN),
+  note(5, 903, bob, T - 30 * MIN),
+  mergeRequest(5, 'update', alice, T + 30 * MIN, mr5),
+  mergeRequest(5, 'approved', bob, T + H, mr5),
+  mergeRequest(5, 'merge', bob, T + 4 * H, {
+    ...mr5,
+    merged_at: iso(T + 4 * H),
+    merge_commit_sha: c2,
+  }),
+  push(
+    'main',
+    [
+      { id: f1, at: T - 3 * H },
+      { id: c2, at: T + 4 * H },
+    ],
+    T + 4 * H,
+  ),
+  deployment(1003, 'failed', T + 5 * H, c2),
+  deployment(1004, 'success', T + 7 * H, c2),
+  push('feature/y', [{ id: y1, at: T + 6.5 * H }], T + 7.5 * H),
+  mergeRequest(7, 'open', alice, T + 8 * H, mr7),
+  note(7, 904, bob, T + 8.5 * H),
+  mergeRequest(7, 'approved', bob, T + 9 * H, mr7),
+  mergeRequest(7, 'merge', bob, T + 9.5 * H, {
+    ...mr7,
+    merged_at: iso(T + 9.5 * H),
+    merge_commit_sha: m7,
+  }),
+  push('main', [{ id: m7, at: T + 9.5 * H }], T + 9.75 * H),
+  deployment(1005, 'success', T + 10.5 * H, m7),
+]
+
+/** A seeded shuffle (mulberry32), so a failure can be replayed. */
+function shuffled<X>(items: X[], seed: number): X[] {
+  let s = seed
+  const random = () => {
+    s = (s + 0x6d2b79f5) | 0
+    let t = Math.imul(s ^ (s >>> 15), 1 | s)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+  const out = [...items]
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1))
+    ;[out[i], out[j]] = [out[j] as X, out[i] as X]
+  }
+  return out
+}
+
+const inBatches = <X>(items: X[], size: number): X[][] =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, i) =>
+    items.slice(size * i, size * i + size),
+  )
+
+/** The events in batches, each batch inserted as the projector inserts one. */
+const scenarios: Record<string, (events: Event[]) => Event[][]> = {
+  'one batch per event, in order': (events) => events.map((e) => [e]),
+  'one batch per event, in reverse (every merge and deployment before its pushes and opens)': (
+    events,
+  ) => [...events].reverse().map((e) => [e]),
+  'shuffled in batches of three, each event delivered twice': (events) =>
+    inBatches(shuffled([...events, ...events], 5), 3),
+  'shuffled in batches of two, each event delivered twice': (events) =>
+    inBatches(shuffled([...events, ...events], 11), 2),
+  'shuffled in batches of five': (events) => inBatches(shuffled(events, 23), 5),
+  'everything in one batch, redelivered': (events) => [events, events],
+}
+
+const cycleColumns = `project_id, mr_iid, author_username, author_is_bot, first_commit_at, opened_at,
+  first_review_at, approved_at, merged_at, deployed_at, coding_s, pickup_s, review_s, merge_s,
+  deploy_s, review_rounds`
+
+describe('merge request cycle kept at insert time', () => {
+  let ch: TestClickHouse
+  const events = history.map(toEvent)
+  const query = <X>(sql: string): Promise<X[]> => queryRows<X>(ch.client, sql)
+  const panel = loadPanels().find((p) => p.name === 'merge_request_cycle')
+
+  beforeAll(async () => {
+    for (const e of events) expect(e.problems, e.kind).toEqual([])
+    ch = await createTestClickHouse()
+    // The 0007 view, as the reference the new one must equal.
+    const v0007 = splitStatements(
+      readFileSync(join(migrationsDir, '0007_metrics.sql'), 'utf8'),
+    ).find((s) => s.startsWith('CREATE VIEW IF NOT EXISTS merge_request_cycle AS'))
+    if (!v0007) throw new Error('the merge_request_cycle view of 0007 is gone')
+    await ch.client.command({
+      query: v0007.replace(
+        'CREATE VIEW IF NOT EXISTS merge_request_cycle AS',
+        'CREATE VIEW merge_request_cycle_0007 AS',
+      ),
+    })
+  })
+  afterAll(async () => {
+    await ch?.cleanup()
+  })
+
+  async function replayInto(batches: Event[][]): Promise<void> {
+    for (const t of [...projections.map((p) => p.table), ...derivedTables])
+      await ch.client.command({ query: `TRUNCATE TABLE IF EXISTS ${t}` })
+    for (const batch of batches) await insertProjected(ch.client, fold(batch))
+  }
+
+  async function panelRows(): Promise<unknown[]> {
+    if (!panel) throw new Error('no merge_request_cycle panel')
+    const params = readPanelParams(panel, { from: iso(T - 24 * H), to: iso(T + 24 * H) }, T)
+    if (!params.ok) throw new Error('bad params')
+    const rs = await ch.client.query({
+      query: panel.sql,
+      format: 'JSONEachRow',
+      query_params: params.values,
+    })
+    return rs.json()
+  }
+
+  const expected = [
+    {
+      mr_iid: 5,
+      author_username: 'alice',
+      coding_s: 2 * 3600, // f1 committed T-3h, pushed to feature/x before the open at T-1h
+      pickup_s: 1800, // bob's comment; alice's own and renovate[bot]'s do not count
+      review_s: 5400,
+      merge_s: 3 * 3600,
+      deploy_s: 3 * 3600, // the failed deployment at T+5h does not count
+      review_rounds: 1, // alice's update at T+30m; the one at T-45m was before review
+    },
+    {
+      mr_iid: 7,
+      author_username: 'alice',
+      coding_s: 1.5 * 3600, // y1 committed T+6h30; no created_at, so open is the open event T+8h
+      pickup_s: 1800,
+      review_s: 1800,
+      merge_s: 1800,
+      deploy_s: 3600,
+      review_rounds: 0,
+    },
+  ]
+
+  let first: { view: unknown[]; panel: unknown[] } | undefined
+  for (const [name, batchesOf] of Object.entries(scenarios)) {
+    it(`${name}: the same rows as the 0007 view, and the same panel`, async () => {
+      await replayInto(batchesOf(events))
+      const view = await query<Record<string, unknown>>(
+        `SELECT ${cycleColumns} FROM merge_request_cycle ORDER BY project_id, mr_iid`,
+      )
+      const reference = await query<Record<string, unknown>>(
+        `SELECT ${cycleColumns} FROM merge_request_cycle_0007 ORDER BY project_id, mr_iid`,
+      )
+      expect(view).toEqual(reference)
+      expect(
+        view.map((r) => ({
+          mr_iid: Number(r.mr_iid),
+          author_username: r.author_username,
+          coding_s: r.coding_s,
+          pickup_s: r.pickup_s,
+          review_s: r.review_s,
+          merge_s: r.merge_s,
+          deploy_s: r.deploy_s,
+          review_rounds: Number(r.review_rounds),
+        })),
+      ).toEqual(expected)
+      const between = await query<Record<string, unknown>>(
+        `SELECT ${cycleColumns} FROM merge_request_cycle_between(from_time = '${iso(T + 4 * H)
+          .slice(0, 19)
+          .replace('T', ' ')}',
+           to_time = '${iso(T + 9.5 * H)
+             .slice(0, 19)
+             .replace('T', ' ')}', all_merge_requests = false)`,
+      )
+      expect(between).toEqual(view.filter((r) => Number(r.mr_iid) === 5)) // merged in [T+4h, T+9h30)
+      const rows = await panelRows()
+      expect(rows).toHaveLength(1)
+      if (first === undefined) first = { view, panel: rows }
+      else expect({ view, panel: rows }).toEqual(first)
+    })
+  }
+})
