@@ -20,8 +20,10 @@ export async function ensureTopics(brokers: string[], topics: TopicSpec[]): Prom
     const existing = new Set(await admin.listTopics())
     const missing = topics.filter((t) => !existing.has(t.topic))
     if (missing.length > 0) {
+      // Not kafkajs's own wait for leaders: it fails outright while the metadata lags, as it does
+      // on a fresh broker where other clients create topics. The wait below covers it.
       await admin.createTopics({
-        waitForLeaders: true,
+        waitForLeaders: false,
         topics: missing.map((t) => ({
           topic: t.topic,
           numPartitions: t.partitions,
@@ -31,9 +33,10 @@ export async function ensureTopics(brokers: string[], topics: TopicSpec[]): Prom
             : [],
         })),
       })
-      // A leader in the metadata does not mean the broker serves the partition yet: a produce
-      // right after creation can still be refused ("does not host this topic-partition").
-      // ListOffsets goes to each partition's leader, so its success says they are served.
+      // Until every partition is served: a leader in the metadata does not mean the broker serves
+      // the partition yet, and a produce right after creation can still be refused ("does not
+      // host this topic-partition"). ListOffsets goes to each partition's leader, so its success
+      // says they are served.
       for (const t of missing) await untilServed(() => admin.fetchTopicOffsets(t.topic))
     }
   } finally {

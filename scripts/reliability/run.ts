@@ -103,18 +103,8 @@ export class Run {
       KAFKA_PARTITIONS: partitions,
       INGEST_BODY_LIMIT: cfg.INGEST_BODY_LIMIT,
     })
-    // kafkajs's wait for the new partitions' leaders fails outright ("does not host this
-    // topic-partition") when the metadata lags, as it does while other clients create topics on
-    // a fresh broker. Creating is idempotent (only missing topics are created): try again.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await ensureTopics(this.brokers, specs)
-        return settings
-      } catch (err) {
-        if (attempt >= 5) throw err
-        await new Promise((r) => setTimeout(r, 500 * attempt))
-      }
-    }
+    await ensureTopics(this.brokers, specs)
+    return settings
   }
 
   /**

@@ -55,13 +55,13 @@ interface Waiting {
   reject: (err: Error) => void
 }
 
+type KafkaProducer = Producer<Buffer, Buffer, string, string>
+
 interface Lane {
-  producer: Producer<Buffer, Buffer, string, string>
+  producer: KafkaProducer
   queue: Waiting[]
   flushing: boolean
 }
-
-type KafkaProducer = Producer<Buffer, Buffer, string, string>
 
 export class EventLog {
   readonly #lanes: Lane[]

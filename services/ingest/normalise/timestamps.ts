@@ -10,7 +10,8 @@ export function parseTimestamp(value: unknown): number | null {
   if (typeof value !== 'string') return null
   // A payload holds dozens of times and most are one of the common shapes: read by position,
   // which is several times cheaper than the rewriting below (a sixth of the ingest's normalising).
-  return readCommonShape(value) ?? parseTimestampText(value)
+  const common = readCommonShape(value)
+  return common !== undefined ? common : parseTimestampText(value)
 }
 
 /** Any of the shapes above, by rewriting to ISO-8601 and Date.parse; exported for a test. */
