@@ -238,10 +238,15 @@ export async function startProjector(opts: ProjectorOptions): Promise<RunningPro
       const { rows, poison, events } = await folding
       for (const p of poison) await deadLetterPoison(group[0]?.slice.topic ?? opts.topic, p)
       const poisoned = poison.length
-      const ranges = group.map(({ slice }) => ({
+      // Each slice's last offset: its range, the offset its commit stores, and its lag.
+      const slices = group.map(({ slice }) => ({
+        slice,
+        last: BigInt(slice.messages.at(-1)?.offset ?? '-1'),
+      }))
+      const ranges = slices.map(({ slice, last }) => ({
         partition: slice.partition,
         first: slice.messages[0]?.offset ?? '',
-        last: slice.messages.at(-1)?.offset ?? '',
+        last: String(last),
       }))
       const token = `${group[0]?.slice.topic}:${[...ranges]
         .sort((a, b) => a.partition - b.partition)
@@ -251,18 +256,17 @@ export async function startProjector(opts: ProjectorOptions): Promise<RunningPro
       for (const r of ranges) await opts.beforeCommit?.(r)
       // Only now, with every insert acknowledged, does the group move past these records.
       await consumer.commitOffsets(
-        group.map(({ slice }) => ({
+        slices.map(({ slice, last }) => ({
           topic: slice.topic,
           partition: slice.partition,
-          offset: (BigInt(slice.messages.at(-1)?.offset ?? '-1') + 1n).toString(),
+          offset: String(last + 1n),
         })),
       )
       folded += events - poisoned
       skipped += poisoned
       opts.metrics.events.inc(events - poisoned)
       opts.metrics.batchSize.observe(events)
-      for (const { slice } of group) {
-        const last = BigInt(slice.messages.at(-1)?.offset ?? '-1')
+      for (const { slice, last } of slices) {
         opts.metrics.lag.set(
           { partition: String(slice.partition) },
           Math.max(0, Number(BigInt(slice.highWatermark) - last - 1n)),
