@@ -159,6 +159,13 @@ describe('limits and credentials', () => {
     )
     expect(res.headers.get('x-clickhouse-exception-code')).toBe(String(codes.TIMEOUT_EXCEEDED))
     expect(res.status).toBe(408)
+    // The endpoint has one session here: the next answer on it is whole (the dashboards' client
+    // path once returned the stopped query's JSON ahead of the next answer).
+    const next = await http(`${tight.url}?query=${encodeURIComponent('SELECT 41 + 1')}`, {
+      headers: auth,
+    })
+    expect(next.status).toBe(200)
+    expect(next.text).toBe('42\n')
   })
 
   it('refuses a wrong or missing password with 403, accepts the right one in every form', async () => {
