@@ -14,6 +14,7 @@ import { createTestClickHouse, type TestClickHouse } from '../support/clickhouse
 import { startTestIngest, type TestIngest } from '../support/ingest.ts'
 import { deploymentHook, doraStory, push, WEB } from '../support/dora-story.ts'
 import { seeds } from '../support/seeds.ts'
+import { until } from '../support/until.ts'
 
 export const DAY = 86_400_000
 export const MONTH = 30 * DAY
@@ -34,14 +35,6 @@ export interface StackOptions {
   synthetic: number
   projects: number
   now: number
-}
-
-async function until(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
 }
 
 /**

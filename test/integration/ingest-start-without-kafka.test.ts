@@ -17,6 +17,7 @@ import {
 } from '../../scripts/reliability/processes.ts'
 import { readTopic } from '../support/kafka.ts'
 import { seed } from '../support/seeds.ts'
+import { until } from '../support/until.ts'
 
 let dir: string
 let kafka: LocalKafka | undefined
@@ -64,11 +65,15 @@ describe('hookhouse ingest without Kafka at start', () => {
     expect(kafka.port).toBe(brokerPort)
     const readyz = url.replace('/webhooks', '/readyz')
     let state: unknown
-    for (let i = 0; i < 120; i++) {
-      state = await (await fetch(readyz)).json()
-      if ((state as { kafka: string }).kafka === 'ok') break
-      await new Promise((r) => setTimeout(r, 500))
-    }
+    await until(
+      'the ingest to reach Kafka',
+      async () => {
+        state = await (await fetch(readyz)).json()
+        return (state as { kafka: string }).kafka === 'ok'
+      },
+      60_000,
+      500,
+    )
     expect(state).toMatchObject({ kafka: 'ok', spool: { depth: 0 } })
     const [record] = await readTopic(kafka.brokers, topic, 1)
     const event = createCodec<Event>(schemasDir, 'event').decode(record?.value ?? Buffer.alloc(0))

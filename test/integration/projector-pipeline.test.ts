@@ -15,6 +15,7 @@ import { syntheticRecord } from '../../bench/synthetic.ts'
 import { createProjectorMetrics } from '../../services/projector/metrics.ts'
 import { startProjector } from '../../services/projector/projector.ts'
 import { createTestClickHouse, type TestClickHouse } from '../support/clickhouse.ts'
+import { until } from '../support/until.ts'
 
 const EVENTS = 1200
 const PARTITIONS = 3
@@ -102,11 +103,7 @@ describe('a projector that lags behind the log', () => {
       },
     })
     try {
-      const deadline = Date.now() + 90_000
-      while (projector.folded < EVENTS) {
-        if (Date.now() > deadline) throw new Error(`folded ${projector.folded} of ${EVENTS}`)
-        await new Promise((r) => setTimeout(r, 50))
-      }
+      await until(`${EVENTS} events folded`, () => projector.folded >= EVENTS, 90_000, 50)
     } finally {
       await projector.close()
       for (const session of insertSessions) await session.close()

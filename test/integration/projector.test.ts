@@ -18,6 +18,7 @@ import { createTestClickHouse, type TestClickHouse } from '../support/clickhouse
 import { startTestIngest, type TestIngest } from '../support/ingest.ts'
 import { readTopic } from '../support/kafka.ts'
 import { seed, seeds } from '../support/seeds.ts'
+import { until } from '../support/until.ts'
 
 let ch: TestClickHouse
 let ingest: TestIngest
@@ -41,18 +42,6 @@ function projector(overrides: Partial<ProjectorOptions> = {}): Promise<RunningPr
     batchMaxWaitMs: 100,
     ...overrides,
   })
-}
-
-async function until(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 60_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
 }
 
 async function rows<T>(query: string): Promise<T[]> {
