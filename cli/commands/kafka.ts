@@ -29,8 +29,18 @@ export const kafkaCommand: Command = {
       preferredPort: values.port ? Number(values.port) : 9092,
       log: rt.say,
     })
-    rt.onShutdown('kafka', () => kafka.stop())
+    let stopping = false
+    rt.onShutdown('kafka', () => {
+      stopping = true
+      return kafka.stop()
+    })
     rt.say(`KAFKA_BROKERS=${kafka.brokers.join(',')}  (Ctrl-C stops it)`)
-    await new Promise(() => {})
+    const code = await kafka.untilExit()
+    // Ctrl-C stops the broker through the runtime, which exits when it is done.
+    if (stopping) return
+    process.stderr.write(
+      `hookhouse: the Kafka broker exited (code ${code ?? 'none'}); its log: ${kafka.logFile}\n`,
+    )
+    await rt.shutdown(1)
   },
 }

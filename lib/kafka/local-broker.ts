@@ -110,6 +110,11 @@ export interface LocalKafka {
   kill(): void
   /** Restarts a stopped or killed broker on the same port and data. */
   restart(): Promise<void>
+  /**
+   * Resolves with the broker's exit code when it exits, keeping this process alive until then
+   * (the broker is otherwise unref'd, so that tests and `start` exit when their work is done).
+   */
+  untilExit(): Promise<number | null>
 }
 
 // The JVM runs under a small shell that watches its own stdin, a pipe from this process: when
@@ -252,6 +257,16 @@ export async function startLocalKafka(opts: LocalKafkaOptions): Promise<LocalKaf
     async restart() {
       await stop()
       await launch()
+    },
+    async untilExit() {
+      const c = child
+      if (!c || c.exitCode !== null || c.signalCode !== null) return c?.exitCode ?? null
+      c.ref()
+      try {
+        return await exited
+      } finally {
+        c.unref()
+      }
     },
   }
 }
