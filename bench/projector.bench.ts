@@ -58,7 +58,7 @@ async function run(ctx: BenchContext): Promise<void> {
       events: { type: 'string', default: '200000' },
       rate: { type: 'string', default: '1000' },
       'rate-duration': { type: 'string', default: '15' },
-      batch: { type: 'string', default: '10000' },
+      batch: { type: 'string', default: '25000' },
     },
   })
   const n = Number(opt.events)

@@ -41,7 +41,7 @@ export async function startProjectorService(
     deadLetterCodec: createCodec<DeadLetter>(schemasDir, 'dead_letter'),
     log: opts.log.child({ service: 'projector' }),
     metrics,
-    batchMaxEvents: opts.batchMaxEvents ?? 10_000,
+    batchMaxEvents: opts.batchMaxEvents ?? 25_000,
     batchMaxWaitMs: opts.batchMaxWaitMs ?? 250,
   })
   return {
