@@ -105,15 +105,6 @@ export function fold(
 /** Events folded between two yields to the event loop. */
 const FOLD_CHUNK = 1000
 
-/**
- * Groups handed over but not yet stored: one stored while the next is folded. Past that,
- * eachBatch waits, so kafkajs fetches no further ahead.
- */
-const MAX_UNSTORED = 2
-
-/** Pause before the consumer restarts from the committed offsets after a failed store. */
-const RESTART_BACKOFF_MS = { first: 500, max: 30_000 }
-
 export async function startProjector(opts: ProjectorOptions): Promise<RunningProjector> {
   const kafka = new Kafka({
     brokers: opts.brokers,
@@ -173,43 +164,25 @@ export async function startProjector(opts: ProjectorOptions): Promise<RunningPro
 
   // Group commit: kafkajs hands over one partition's batch per eachBatch call, concurrently for
   // the partitions of one fetch. Slices that arrive within a short linger are folded together,
-  // so a fetch over six partitions costs one insert per table, not six.
-  //
-  // A pipeline: eachBatch hands its slices over and returns while fewer than MAX_UNSTORED groups
-  // wait to be stored, so kafkajs fetches the next records while the engine stores these, and
-  // the next group is folded meanwhile. Each store commits its own offsets, in order. kafkajs's
-  // fetch position then runs ahead of the committed offsets, so a failed store drops every group
-  // behind it and restarts the consumer, which resumes from the committed offsets: nothing is
-  // committed past a record that was not stored.
+  // so a fetch over six partitions costs one insert per table, not six; every call resolves only
+  // after the shared inserts and the commit of its offsets.
   interface Slice {
     topic: string
     partition: number
     messages: KafkaMessage[]
     highWatermark: string
   }
-  interface Group {
-    slices: Slice[]
-    /** The pipeline generation it was handed over in; a failed store ends a generation. */
-    generation: number
+  interface Pending {
+    slice: Slice
+    done: () => void
+    fail: (err: Error) => void
   }
-  let pending: Slice[] = []
+  let pending: Pending[] = []
   let pendingEvents = 0
   let lingerTimer: NodeJS.Timeout | undefined
   let chain: Promise<void> = Promise.resolve()
   let foldChain: Promise<void> = Promise.resolve()
   let storedBeforeLast: Promise<void> = Promise.resolve()
-  let generation = 0
-  let unstored = 0
-  let restarting: Promise<void> | undefined
-  let closing = false
-  let failuresInARow = 0
-  let waiters: (() => void)[] = []
-  const wake = () => {
-    const woken = waiters
-    waiters = []
-    for (const w of woken) w()
-  }
-  const live = (group: Group) => group.generation === generation && !closing
 
   const deadLetterPoison = async (topic: string, p: FoldedGroup['poison'][number]) => {
     // An undecodable record cannot be projected, now or on replay: keep it with the reason on
@@ -243,13 +216,11 @@ export async function startProjector(opts: ProjectorOptions): Promise<RunningPro
    * Decodes and folds a group, a chunk at a time with a yield between chunks, so a group folded
    * while the previous one is stored does not hold up that store's next insert for long.
    */
-  const foldGroup = async (group: Group): Promise<FoldedGroup> => {
+  const foldGroup = async (group: Pending[]): Promise<FoldedGroup> => {
     const rows = new Map<string, Row[]>()
     const poison: FoldedGroup['poison'] = []
     let events = 0
-    // A group a failed store dropped is not stored: no need to fold it.
-    if (!live(group)) return { rows, poison, events }
-    for (const slice of group.slices) {
+    for (const { slice } of group) {
       for (let i = 0; i < slice.messages.length; i += FOLD_CHUNK) {
         if (events > 0) await new Promise((r) => setImmediate(r))
         const chunk = slice.messages.slice(i, i + FOLD_CHUNK)
@@ -266,14 +237,13 @@ export async function startProjector(opts: ProjectorOptions): Promise<RunningPro
     return { rows, poison, events }
   }
 
-  const storeGroup = async (group: Group, folding: Promise<FoldedGroup>) => {
-    if (!live(group)) return
+  const storeGroup = async (group: Pending[], folding: Promise<FoldedGroup>) => {
     try {
       const { rows, poison, events } = await folding
-      for (const p of poison) await deadLetterPoison(group.slices[0]?.topic ?? opts.topic, p)
+      for (const p of poison) await deadLetterPoison(group[0]?.slice.topic ?? opts.topic, p)
       const poisoned = poison.length
       // Each slice's last offset: its range, the offset its commit stores, and its lag.
-      const slices = group.slices.map((slice) => ({
+      const slices = group.map(({ slice }) => ({
         slice,
         last: BigInt(slice.messages.at(-1)?.offset ?? '-1'),
       }))
@@ -282,7 +252,7 @@ export async function startProjector(opts: ProjectorOptions): Promise<RunningPro
         first: slice.messages[0]?.offset ?? '',
         last: String(last),
       }))
-      const token = `${group.slices[0]?.topic}:${[...ranges]
+      const token = `${group[0]?.slice.topic}:${[...ranges]
         .sort((a, b) => a.partition - b.partition)
         .map((r) => `${r.partition}@${r.first}-${r.last}`)
         .join(',')}`
@@ -306,98 +276,47 @@ export async function startProjector(opts: ProjectorOptions): Promise<RunningPro
           Math.max(0, Number(BigInt(slice.highWatermark) - last - 1n)),
         )
       }
-      failuresInARow = 0
+      for (const p of group) p.done()
     } catch (err) {
-      if (!closing) await restartAfter(err as Error)
+      for (const p of group) p.fail(err as Error)
     }
-  }
-
-  /**
-   * Drops every group not yet stored and restarts the consumer, which resumes from the committed
-   * offsets (kafkajs's fetch position may be ahead of them). Runs inside the store chain, so no
-   * store starts until the consumer runs again.
-   */
-  const restartAfter = async (err: Error) => {
-    generation++
-    clearTimeout(lingerTimer)
-    lingerTimer = undefined
-    pending = []
-    pendingEvents = 0
-    const restart = async () => {
-      // eachBatch calls waiting for room return now; the runner stops once they have.
-      wake()
-      let cause = err.message
-      while (!closing) {
-        failuresInARow++
-        const backoffMs = Math.min(
-          RESTART_BACKOFF_MS.max,
-          RESTART_BACKOFF_MS.first * 2 ** (failuresInARow - 1),
-        )
-        opts.log.error(
-          { err: cause, backoffMs },
-          'storing a batch failed: restarting the consumer from the committed offsets',
-        )
-        try {
-          await consumer.stop()
-          await new Promise((r) => setTimeout(r, backoffMs))
-          if (!closing) await consumer.run(runOptions)
-          return
-        } catch (e) {
-          cause = `restart failed: ${(e as Error).message}`
-        }
-      }
-    }
-    restarting = restart().finally(() => (restarting = undefined))
-    await restarting
   }
 
   const flush = () => {
     clearTimeout(lingerTimer)
     lingerTimer = undefined
-    const group: Group = { slices: pending, generation }
+    const group = pending
     pending = []
     pendingEvents = 0
-    if (group.slices.length === 0) return
+    if (group.length === 0) return
     // Two stages. Folds run one after another, each starting once the previous group is folded
     // and the one before that stored (so at most two groups' rows are held); stores run one after
     // another, in order. A caught-up consumer has one group per fetch: folded, then stored, as
     // before. A lagging one has several per fetch, and folds the next group on this thread while
     // the engine stores the previous one on its own. A partition is in at most one group in
-    // flight more than once only within one generation; a failed store ends the generation
-    // before any later group of it reaches its commit.
-    unstored++
+    // flight (eachBatch submits its next slice only once the last one is stored), so a failed
+    // store never lets a later group commit past records it did not store.
     const folding = Promise.all([foldChain, storedBeforeLast]).then(() => foldGroup(group))
     foldChain = folding.then(
       () => {},
       () => {},
     )
     storedBeforeLast = chain
-    chain = chain
-      .then(() => storeGroup(group, folding))
-      .finally(() => {
-        unstored--
-        wake()
-      })
+    chain = chain.then(() => storeGroup(group, folding))
   }
 
-  /** Hands a slice over; resolves when the pipeline has room for more. */
-  const admit = async (slice: Slice) => {
-    // While the consumer restarts, what the old fetch position brings is dropped: the restarted
-    // consumer fetches it again from the committed offsets.
-    if (restarting || closing) return
-    pending.push(slice)
-    pendingEvents += slice.messages.length
-    if (pendingEvents >= opts.batchMaxEvents) flush()
-    else lingerTimer ??= setTimeout(flush, opts.batchLingerMs ?? 20)
-    while (unstored >= MAX_UNSTORED && !restarting && !closing) {
-      await new Promise<void>((r) => waiters.push(r))
-    }
-  }
+  const submit = (slice: Slice) =>
+    new Promise<void>((done, fail) => {
+      pending.push({ slice, done, fail })
+      pendingEvents += slice.messages.length
+      if (pendingEvents >= opts.batchMaxEvents) flush()
+      else lingerTimer ??= setTimeout(flush, opts.batchLingerMs ?? 20)
+    })
 
   const eachBatch = async ({ batch, heartbeat, isRunning, isStale }: EachBatchPayload) => {
     for (let i = 0; i < batch.messages.length; i += opts.batchMaxEvents) {
       if (!isRunning() || isStale()) return
-      await admit({
+      await submit({
         topic: batch.topic,
         partition: batch.partition,
         messages: batch.messages.slice(i, i + opts.batchMaxEvents),
@@ -407,14 +326,13 @@ export async function startProjector(opts: ProjectorOptions): Promise<RunningPro
     }
   }
 
-  const runOptions = {
+  await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: true,
     // Every partition this member holds, so one fetch's batches meet in one group commit.
     partitionsConsumedConcurrently: 64,
     eachBatch,
-  }
-  await consumer.run(runOptions)
+  })
   return {
     get folded() {
       return folded
@@ -423,13 +341,6 @@ export async function startProjector(opts: ProjectorOptions): Promise<RunningPro
       return skipped
     },
     async close() {
-      // The store under way finishes with its commit; groups behind it are dropped (their
-      // records are not committed, so the next start reads them again).
-      closing = true
-      clearTimeout(lingerTimer)
-      wake()
-      await chain
-      await restarting
       await consumer.disconnect()
       await producer.disconnect()
     },
