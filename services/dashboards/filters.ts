@@ -7,6 +7,10 @@
 //   {{scope m}}          the same on m.project_id / m.project_path
 //   {{group}}            group filter alone on project_path (for panels without a project)
 //   {{branch ref}}       branch filter on the column ref (any column name, alias allowed)
+//   {{scopeids}}         the project ids of the project and group filter, on project_id (for a
+//                        table without project_path; the exact filter applies elsewhere)
+//   {{scopeargs}}        the filter's values as the arguments of a parameterised view that takes
+//                        it (scope_project, scope_group: merge_request_cycle_in_scope, ...)
 //
 // Why the project clause looks up project_paths: a project is named by its path or its numeric id,
 // and `project_path = X OR toString(project_id) = X` cannot use a table key that starts with
@@ -29,15 +33,21 @@ const matches = (id: string, path: string) =>
   `({project:String} = '' OR ${path} = {project:String} OR toString(${id}) = {project:String})
     AND ${inGroup(path)}`
 
+/** The project ids of the project and group filter (all when there is none), on `id`. */
+export function scopeIdsFilter(id = 'project_id'): string {
+  return `(({project:String} = '' AND {group:String} = '')
+        OR ${id} IN (SELECT project_id FROM project_paths WHERE ${matches('project_id', 'project_path')}))`
+}
+
 /** The project and group filter on the columns of `table` (an alias, or none). */
 export function scopeFilter(table?: string): string {
   const prefix = table === undefined ? '' : `${table}.`
-  const id = `${prefix}project_id`
-  const path = `${prefix}project_path`
-  return `(({project:String} = '' AND {group:String} = '')
-        OR ${id} IN (SELECT project_id FROM project_paths WHERE ${matches('project_id', 'project_path')}))
-    AND ${matches(id, path)}`
+  return `${scopeIdsFilter(`${prefix}project_id`)}
+    AND ${matches(`${prefix}project_id`, `${prefix}project_path`)}`
 }
+
+/** The filter's values as the arguments of a parameterised view that applies it by project id. */
+export const scopeViewArguments = 'scope_project = {project:String}, scope_group = {group:String}'
 
 /** The group filter alone, on the project_path column of `table` (an alias, or none). */
 export function groupFilter(table?: string): string {
@@ -64,6 +74,10 @@ export function expandFilters(sql: string): string {
         throw new FilterMacroError(`${all}: the group macro takes a table alias`)
       return groupFilter(arg)
     }
+    if (name === 'scopeids' || name === 'scopeargs') {
+      if (arg !== undefined) throw new FilterMacroError(`${all}: the ${name} macro takes nothing`)
+      return name === 'scopeids' ? scopeIdsFilter() : scopeViewArguments
+    }
     if (name === 'branch') {
       if (arg === undefined || !column.test(arg))
         throw new FilterMacroError(
@@ -72,7 +86,7 @@ export function expandFilters(sql: string): string {
       return branchFilter(arg)
     }
     throw new FilterMacroError(
-      `${all}: unknown filter macro (there are {{scope}}, {{group}} and {{branch}})`,
+      `${all}: unknown filter macro (there are {{scope}}, {{group}}, {{branch}}, {{scopeids}} and {{scopeargs}})`,
     )
   })
 }
