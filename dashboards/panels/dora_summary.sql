@@ -3,7 +3,7 @@
 -- page: overview
 -- order: 1
 -- chart: dora
--- requires: production_deployments, lead_time_for_changes, change_failure_between, time_to_restore_between
+-- requires: production_deployments, lead_time_for_changes_in_scope, change_failure_between, time_to_restore_between
 -- params: from, to, project, group
 WITH
     greatest(dateDiff('second', {from:DateTime64(3, 'UTC')}, {to:DateTime64(3, 'UTC')}) / 86400, 1) AS days,
@@ -13,7 +13,9 @@ WITH
             AND {{scope}}
     ) AS deployments,
     (
-        SELECT quantileExact(0.5)(lead_time_s) / 3600 FROM lead_time_for_changes
+        SELECT quantileExact(0.5)(lead_time_s) / 3600
+        FROM lead_time_for_changes_in_scope(from_time = {from:DateTime64(3, 'UTC')}, to_time = {to:DateTime64(3, 'UTC')},
+            {{scopeargs}})
         WHERE deployed_at >= {from:DateTime64(3, 'UTC')} AND deployed_at < {to:DateTime64(3, 'UTC')}
             AND {{scope}}
     ) AS lead_h,

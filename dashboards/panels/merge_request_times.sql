@@ -39,19 +39,16 @@ FROM
     (
         -- A merge request's comments, approvals and merge come after it was opened, so after the
         -- start of the range: only events from then on are read (merge_request_events_by_time is
-        -- ordered by time; its rows repeat only as exact twins, which min() ignores).
+        -- ordered by time; its rows repeat only as exact twins, which min() ignores). The join
+        -- keeps those of the merge requests above; here they are only narrowed to the filter's
+        -- project ids (this table has no project_path), not to the merge requests with a second
+        -- read of merge_request_states FINAL, which cost more than the join saved
+        -- (docs/benchmarks.md, session 4).
         SELECT project_id, mr_iid, action, actor_id, at
         FROM merge_request_events_by_time
         WHERE at >= {from:DateTime64(3, 'UTC')}
             AND action IN ('comment', 'approved', 'approval', 'merge')
-            AND (project_id, mr_iid) IN
-            (
-                SELECT project_id, mr_iid
-                FROM merge_request_states FINAL
-                WHERE created_at >= {from:DateTime64(3, 'UTC')}
-                    AND created_at < {to:DateTime64(3, 'UTC')}
-                    AND {{scope}}
-            )
+            AND {{scopeids}}
     ) AS e ON e.project_id = m.project_id AND e.mr_iid = m.mr_iid
     GROUP BY m.project_id, m.mr_iid
 )

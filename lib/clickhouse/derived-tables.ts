@@ -22,4 +22,5 @@ export const derivedTables = [
   'merge_request_merge_times',
   'branch_commit_pushes',
   'merge_request_refs',
+  'branch_arrivals_by_time',
 ] as const

@@ -29,7 +29,18 @@ import {
   type TestClickHouse,
 } from '../support/clickhouse.ts'
 import { projections } from '../../services/projector/projections/index.ts'
-import { fold, note, toEvent, type Delivery } from '../support/dora-story.ts'
+import {
+  alice,
+  bob,
+  deploymentHook,
+  fold,
+  note,
+  push as storyPush,
+  renovate,
+  toEvent,
+  WEB,
+  type Delivery,
+} from '../support/dora-story.ts'
 
 const T = Date.UTC(2026, 2, 2, 9, 0, 0)
 const MIN = 60_000
@@ -44,52 +55,11 @@ const [f1, c1, c2, y1, m7] = ['f1', 'c1', 'c2', 'y1', 'm7'].map(sha) as [
   string,
 ]
 
-const WEB = { id: 100, path_with_namespace: 'acme/web' }
-const alice = { id: 1, name: 'Alice', username: 'alice' }
-const bob = { id: 2, name: 'Bob', username: 'bob' }
-const renovate = { id: 3, name: 'Renovate', username: 'renovate[bot]' }
+const push = (branch: string, commits: { id: string; at: number }[], at: number): Delivery =>
+  storyPush(WEB, branch, commits, at)
 
-const push = (branch: string, commits: { id: string; at: number }[], at: number): Delivery => ({
-  header: 'Push Hook',
-  receivedAt: at,
-  body: {
-    object_kind: 'push',
-    ref: `refs/heads/${branch}`,
-    before: '0'.repeat(40),
-    after: commits.at(-1)?.id,
-    user_username: 'alice',
-    total_commits_count: commits.length,
-    project: WEB,
-    commits: commits.map((c) => ({
-      id: c.id,
-      message: `commit ${c.id.slice(0, 8)}\n`,
-      timestamp: iso(c.at),
-      author: { name: 'Alice', email: 'alice@example.com' },
-      added: [],
-      modified: ['README.md'],
-      removed: [],
-    })),
-  },
-})
-
-const deployment = (id: number, status: string, at: number, commit: string): Delivery => ({
-  header: 'Deployment Hook',
-  receivedAt: at + 1000,
-  body: {
-    object_kind: 'deployment',
-    status,
-    status_changed_at: iso(at),
-    deployment_id: id,
-    deployable_id: null,
-    environment: 'production',
-    environment_tier: 'production',
-    project: WEB,
-    short_sha: commit.slice(0, 8),
-    commit_url: `https://gitlab.example.com/acme/web/-/commit/${commit}`,
-    ref: 'main',
-    user: alice,
-  },
-})
+const deployment = (id: number, status: string, at: number, commit: string): Delivery =>
+  deploymentHook(id, 'production', 'production', status, at, commit, null)
 
 function mergeRequest(
   iid: number,

@@ -31,9 +31,9 @@ const sha = (name: string) => createHash('sha1').update(name).digest('hex')
 
 export const WEB = { id: 100, path_with_namespace: 'acme/web' }
 const API = { id: 200, path_with_namespace: 'acme/api' }
-const alice = { id: 1, name: 'Alice', username: 'alice' }
-const bob = { id: 2, name: 'Bob', username: 'bob' }
-const renovate = { id: 3, name: 'Renovate', username: 'renovate[bot]' }
+export const alice = { id: 1, name: 'Alice', username: 'alice' }
+export const bob = { id: 2, name: 'Bob', username: 'bob' }
+export const renovate = { id: 3, name: 'Renovate', username: 'renovate[bot]' }
 
 export interface Delivery {
   header: string
@@ -79,6 +79,7 @@ export function deploymentHook(
   at: number,
   commit: string,
   deployableId: number | null,
+  project: typeof WEB = WEB,
 ): Delivery {
   return {
     header: 'Deployment Hook',
@@ -91,9 +92,9 @@ export function deploymentHook(
       deployable_id: deployableId,
       environment,
       environment_tier: tier,
-      project: WEB,
+      project,
       short_sha: commit.slice(0, 8),
-      commit_url: `https://gitlab.example.com/acme/web/-/commit/${commit}`,
+      commit_url: `https://gitlab.example.com/${project.path_with_namespace}/-/commit/${commit}`,
       ref: 'main',
       user: alice,
     },
