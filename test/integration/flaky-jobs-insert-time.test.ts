@@ -13,36 +13,16 @@
 //   a2 build: failed T+3h (6) and T+4h (7), passed T+5h (8) and T+6h (9)       -> flaky, 2 and 2
 //   a3 e2e: failed T+40d (10), canceled T+40d+1h (11), passed T+40d+2h (12)    -> flaky, 1 and 1
 import { createHash } from 'node:crypto'
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Event } from '../../lib/avro/types.generated.ts'
-import { derivedTables } from '../../lib/clickhouse/derived-tables.ts'
-import { splitStatements } from '../../lib/clickhouse/migrations.ts'
-import { migrationsDir } from '../../lib/paths.ts'
-import { loadPanels } from '../../services/dashboards/panels.ts'
-import { readPanelParams } from '../../services/dashboards/params.ts'
-import {
-  createTestClickHouse,
-  insertProjected,
-  queryRows,
-  type TestClickHouse,
-} from '../support/clickhouse.ts'
-import { projections } from '../../services/projector/projections/index.ts'
-import { fold, toEvent, type Delivery } from '../support/dora-story.ts'
+import { createTestClickHouse, queryRows, type TestClickHouse } from '../support/clickhouse.ts'
+import { alice, API, chTime, H, iso, MIN, toEvent, type Delivery } from '../support/dora-story.ts'
+import { panelRows, replayInto, viewFromMigration } from '../support/replay-history.ts'
 
 const T = Date.UTC(2026, 2, 2, 9, 0, 0)
-const MIN = 60_000
-const H = 60 * MIN
 const D = 24 * H
-const iso = (ms: number) => new Date(ms).toISOString()
-/** How ClickHouse prints a DateTime64(3, 'UTC') in JSON. */
-const chTime = (ms: number) => iso(ms).replace('T', ' ').replace('Z', '')
 const sha = (name: string) => createHash('sha1').update(name).digest('hex')
 const [a1, a2, a3] = ['a1', 'a2', 'a3'].map(sha) as [string, string, string]
-
-const API = { id: 200, path_with_namespace: 'acme/api' }
-const alice = { id: 1, name: 'Alice', username: 'alice' }
 
 function job(id: number, name: string, status: string, at: number, commit: string): Delivery {
   const finished = status === 'running' ? null : iso(at)
@@ -134,41 +114,23 @@ describe('flaky jobs kept at insert time', () => {
   let ch: TestClickHouse
   const events = history.map(toEvent)
   const query = <X>(sql: string): Promise<X[]> => queryRows<X>(ch.client, sql)
-  const panel = loadPanels().find((p) => p.name === 'flaky_jobs')
 
   beforeAll(async () => {
     for (const e of events) expect(e.problems, e.kind).toEqual([])
     ch = await createTestClickHouse()
     // The 0013 view, over every run in job_runs_by_sha, as the reference the new one must equal.
-    const v0013 = splitStatements(
-      readFileSync(join(migrationsDir, '0013_flaky_jobs.sql'), 'utf8'),
-    ).find((s) => s.startsWith('CREATE OR REPLACE VIEW flaky_jobs\n'))
-    if (!v0013) throw new Error('the flaky_jobs view of 0013 is gone')
-    await ch.client.command({
-      query: v0013.replace('CREATE OR REPLACE VIEW flaky_jobs\n', 'CREATE VIEW flaky_jobs_0013\n'),
-    })
+    await viewFromMigration(
+      ch.client,
+      '0013_flaky_jobs.sql',
+      'CREATE OR REPLACE VIEW flaky_jobs\n',
+      'CREATE VIEW flaky_jobs_0013\n',
+    )
   })
   afterAll(async () => {
     await ch?.cleanup()
   })
 
-  async function replayInto(batches: Event[][]): Promise<void> {
-    for (const t of [...projections.map((p) => p.table), ...derivedTables])
-      await ch.client.command({ query: `TRUNCATE TABLE IF EXISTS ${t}` })
-    for (const batch of batches) await insertProjected(ch.client, fold(batch))
-  }
-
-  async function panelRows(from: number, to: number): Promise<Record<string, unknown>[]> {
-    if (!panel) throw new Error('no flaky_jobs panel')
-    const params = readPanelParams(panel, { from: iso(from), to: iso(to) }, T)
-    if (!params.ok) throw new Error('bad params')
-    const rs = await ch.client.query({
-      query: panel.sql,
-      format: 'JSONEachRow',
-      query_params: params.values,
-    })
-    return rs.json()
-  }
+  const flakyRows = (from: number, to: number) => panelRows(ch.client, 'flaky_jobs', from, to, T)
 
   const scenarios: [string, () => Event[][]][] = [
     ['all runs in one batch', () => [events]],
@@ -191,7 +153,7 @@ describe('flaky jobs kept at insert time', () => {
 
   for (const [name, batches] of scenarios) {
     it(`gives the rows of 0013's view: ${name}`, async () => {
-      await replayInto(batches())
+      await replayInto(ch.client, batches())
       const rows = numbers(await query(`SELECT ${columns} FROM flaky_jobs ${order}`))
       expect(rows).toEqual(expected)
       expect(rows).toEqual(numbers(await query(`SELECT ${columns} FROM flaky_jobs_0013 ${order}`)))
@@ -201,9 +163,9 @@ describe('flaky jobs kept at insert time', () => {
       )
       expect(Number(kept[0]?.n)).toBe(3)
       // The panel over the first day sees the first two, over the whole range all three.
-      const day = numbers(await panelRows(T, T + D))
+      const day = numbers(await flakyRows(T, T + D))
       expect(day.map((r) => r.name)).toEqual(['build', 'test'])
-      const all = numbers(await panelRows(T - D, T + 60 * D))
+      const all = numbers(await flakyRows(T - D, T + 60 * D))
       expect(all.map((r) => [r.name, r.failed_runs, r.successful_runs])).toEqual([
         ['e2e', 1, 1],
         ['build', 2, 2],
@@ -213,7 +175,7 @@ describe('flaky jobs kept at insert time', () => {
   }
 
   it('keeps a range exactly: the first failure decides, not a later run', async () => {
-    await replayInto([events])
+    await replayInto(ch.client, [events])
     // [T+1h30, T+40d): a1 test failed first at T+1h (before the range), a2 build at T+3h.
     const rows = await query<{ name: string }>(
       `SELECT name FROM flaky_jobs_between(from_time = '${chTime(T + 1.5 * H)}', to_time = '${chTime(T + 40 * D)}')`,

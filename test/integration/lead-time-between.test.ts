@@ -23,6 +23,7 @@ import {
   WEB,
   type Delivery,
 } from '../support/dora-story.ts'
+import { inBatches, shuffled } from '../support/replay-history.ts'
 
 const T = Date.UTC(2026, 0, 5, 0, 0, 0)
 const DAY = 24 * H
@@ -108,13 +109,7 @@ const deliveries = generateHistory(20261123)
 beforeAll(async () => {
   ch = await createTestClickHouse()
   // Out of order: the history shuffled into five batches, the third inserted twice.
-  const rnd = rng(7)
-  const shuffled = deliveries
-    .map((d) => ({ d, k: rnd() }))
-    .sort((a, b) => a.k - b.k)
-    .map((x) => x.d)
-  const size = Math.ceil(shuffled.length / 5)
-  const batches = Array.from({ length: 5 }, (_, i) => shuffled.slice(i * size, (i + 1) * size))
+  const batches = inBatches(shuffled(deliveries, 7), Math.ceil(deliveries.length / 5))
   for (const [i, batch] of batches.entries()) {
     const rows = fold(batch.map(toEvent))
     await insertProjected(ch.client, rows)

@@ -13,27 +13,16 @@
 //   y1 pushed to feature/y at T+7h30 (committed T+6h30); bob comments T+8h30, approves T+9h,
 //   merges T+9h30 as m7; main push [m7] at T+9h45; production deploy of m7 at T+10h30.
 import { createHash } from 'node:crypto'
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Event } from '../../lib/avro/types.generated.ts'
-import { derivedTables } from '../../lib/clickhouse/derived-tables.ts'
-import { splitStatements } from '../../lib/clickhouse/migrations.ts'
-import { migrationsDir } from '../../lib/paths.ts'
-import { loadPanels } from '../../services/dashboards/panels.ts'
-import { readPanelParams } from '../../services/dashboards/params.ts'
-import {
-  createTestClickHouse,
-  insertProjected,
-  queryRows,
-  type TestClickHouse,
-} from '../support/clickhouse.ts'
-import { projections } from '../../services/projector/projections/index.ts'
+import { createTestClickHouse, queryRows, type TestClickHouse } from '../support/clickhouse.ts'
 import {
   alice,
   bob,
   deploymentHook,
-  fold,
+  H,
+  iso,
+  MIN,
   note,
   push as storyPush,
   renovate,
@@ -41,11 +30,15 @@ import {
   WEB,
   type Delivery,
 } from '../support/dora-story.ts'
+import {
+  inBatches,
+  panelRows,
+  replayInto,
+  shuffled,
+  viewFromMigration,
+} from '../support/replay-history.ts'
 
 const T = Date.UTC(2026, 2, 2, 9, 0, 0)
-const MIN = 60_000
-const H = 60 * MIN
-const iso = (ms: number) => new Date(ms).toISOString()
 const sha = (name: string) => createHash('sha1').update(name).digest('hex')
 const [f1, c1, c2, y1, m7] = ['f1', 'c1', 'c2', 'y1', 'm7'].map(sha) as [
   string,
@@ -134,27 +127,6 @@ const history: Delivery[] = [
 ]
 
 /** A seeded shuffle (mulberry32), so a failure can be replayed. */
-function shuffled<X>(items: X[], seed: number): X[] {
-  let s = seed
-  const random = () => {
-    s = (s + 0x6d2b79f5) | 0
-    let t = Math.imul(s ^ (s >>> 15), 1 | s)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-  const out = [...items]
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1))
-    ;[out[i], out[j]] = [out[j] as X, out[i] as X]
-  }
-  return out
-}
-
-const inBatches = <X>(items: X[], size: number): X[][] =>
-  Array.from({ length: Math.ceil(items.length / size) }, (_, i) =>
-    items.slice(size * i, size * i + size),
-  )
-
 /** The events in batches, each batch inserted as the projector inserts one. */
 const scenarios: Record<string, (events: Event[]) => Event[][]> = {
   'one batch per event, in order': (events) => events.map((e) => [e]),
@@ -177,44 +149,23 @@ describe('merge request cycle kept at insert time', () => {
   let ch: TestClickHouse
   const events = history.map(toEvent)
   const query = <X>(sql: string): Promise<X[]> => queryRows<X>(ch.client, sql)
-  const panel = loadPanels().find((p) => p.name === 'merge_request_cycle')
 
   beforeAll(async () => {
     for (const e of events) expect(e.problems, e.kind).toEqual([])
     ch = await createTestClickHouse()
     // The 0007 view, as the reference the new one must equal.
-    const v0007 = splitStatements(
-      readFileSync(join(migrationsDir, '0007_metrics.sql'), 'utf8'),
-    ).find((s) => s.startsWith('CREATE VIEW IF NOT EXISTS merge_request_cycle AS'))
-    if (!v0007) throw new Error('the merge_request_cycle view of 0007 is gone')
-    await ch.client.command({
-      query: v0007.replace(
-        'CREATE VIEW IF NOT EXISTS merge_request_cycle AS',
-        'CREATE VIEW merge_request_cycle_0007 AS',
-      ),
-    })
+    await viewFromMigration(
+      ch.client,
+      '0007_metrics.sql',
+      'CREATE VIEW IF NOT EXISTS merge_request_cycle AS',
+      'CREATE VIEW merge_request_cycle_0007 AS',
+    )
   })
   afterAll(async () => {
     await ch?.cleanup()
   })
 
-  async function replayInto(batches: Event[][]): Promise<void> {
-    for (const t of [...projections.map((p) => p.table), ...derivedTables])
-      await ch.client.command({ query: `TRUNCATE TABLE IF EXISTS ${t}` })
-    for (const batch of batches) await insertProjected(ch.client, fold(batch))
-  }
-
-  async function panelRows(): Promise<unknown[]> {
-    if (!panel) throw new Error('no merge_request_cycle panel')
-    const params = readPanelParams(panel, { from: iso(T - 24 * H), to: iso(T + 24 * H) }, T)
-    if (!params.ok) throw new Error('bad params')
-    const rs = await ch.client.query({
-      query: panel.sql,
-      format: 'JSONEachRow',
-      query_params: params.values,
-    })
-    return rs.json()
-  }
+  const cycleRows = () => panelRows(ch.client, 'merge_request_cycle', T - 24 * H, T + 24 * H, T)
 
   const expected = [
     {
@@ -242,7 +193,7 @@ describe('merge request cycle kept at insert time', () => {
   let first: { view: unknown[]; panel: unknown[] } | undefined
   for (const [name, batchesOf] of Object.entries(scenarios)) {
     it(`${name}: the same rows as the 0007 view, and the same panel`, async () => {
-      await replayInto(batchesOf(events))
+      await replayInto(ch.client, batchesOf(events))
       const view = await query<Record<string, unknown>>(
         `SELECT ${cycleColumns} FROM merge_request_cycle ORDER BY project_id, mr_iid`,
       )
@@ -271,7 +222,7 @@ describe('merge request cycle kept at insert time', () => {
              .replace('T', ' ')}', all_merge_requests = false)`,
       )
       expect(between).toEqual(view.filter((r) => Number(r.mr_iid) === 5)) // merged in [T+4h, T+9h30)
-      const rows = await panelRows()
+      const rows = await cycleRows()
       expect(rows).toHaveLength(1)
       if (first === undefined) first = { view, panel: rows }
       else expect({ view, panel: rows }).toEqual(first)

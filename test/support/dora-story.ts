@@ -24,13 +24,13 @@ import type { Row } from '../../services/projector/projections/types.ts'
 
 export const MIN = 60_000
 export const H = 60 * MIN
-const iso = (ms: number) => new Date(ms).toISOString()
+export const iso = (ms: number) => new Date(ms).toISOString()
 /** How ClickHouse prints a DateTime64(3, 'UTC') in JSON. */
 export const chTime = (ms: number) => iso(ms).replace('T', ' ').replace('Z', '')
 const sha = (name: string) => createHash('sha1').update(name).digest('hex')
 
 export const WEB = { id: 100, path_with_namespace: 'acme/web' }
-const API = { id: 200, path_with_namespace: 'acme/api' }
+export const API = { id: 200, path_with_namespace: 'acme/api' }
 export const alice = { id: 1, name: 'Alice', username: 'alice' }
 export const bob = { id: 2, name: 'Bob', username: 'bob' }
 export const renovate = { id: 3, name: 'Renovate', username: 'renovate[bot]' }
