@@ -31,6 +31,7 @@ import { startLocalKafka } from '../lib/kafka/local-broker.ts'
 import { ensureTopics } from '../lib/kafka/topics.ts'
 import { migrationsDir, schemasDir } from '../lib/paths.ts'
 import { startIngest } from '../services/ingest/index.ts'
+import { openInsertSessions } from '../services/projector/index.ts'
 import { createProjectorMetrics } from '../services/projector/metrics.ts'
 import { fold, startProjector } from '../services/projector/projector.ts'
 import type { Row } from '../services/projector/projections/types.ts'
@@ -79,8 +80,8 @@ async function run(ctx: BenchContext): Promise<void> {
   await migrateTarget(target, migrationsDir)
   const clickhouse = await openClickHouse(target)
   ctx.defer(() => clickhouse.close())
-  // As services/projector/index.ts: two more sessions, a batch's tables inserted concurrently.
-  const insertSessions = await Promise.all([1, 2].map(() => openClickHouse(target)))
+  // As the service runs it: a batch's tables inserted concurrently.
+  const insertSessions = await openInsertSessions(target)
   ctx.defer(async () => {
     for (const session of insertSessions) await session.close()
   })

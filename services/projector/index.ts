@@ -2,7 +2,11 @@
 // dashboard's read on the embedded engine): three, so a batch's tables are inserted concurrently.
 import { createCodec } from '../../lib/avro/codec.ts'
 import type { DeadLetter, Event } from '../../lib/avro/types.generated.ts'
-import { openClickHouse, type ClickHouseTarget } from '../../lib/clickhouse/client-factory.ts'
+import {
+  openClickHouse,
+  type ClickHouseClient,
+  type ClickHouseTarget,
+} from '../../lib/clickhouse/client-factory.ts'
 import type { Logger } from '../../lib/logger.ts'
 import { schemasDir } from '../../lib/paths.ts'
 import { createProjectorMetrics, type ProjectorMetrics } from './metrics.ts'
@@ -23,12 +27,19 @@ export interface ProjectorService extends RunningProjector {
   metrics: ProjectorMetrics
 }
 
+/**
+ * The sessions a projector inserts on besides its main one: two, so a batch's tables are inserted
+ * three at a time (projector.ts). Whoever starts a projector with them closes them after it.
+ */
+export function openInsertSessions(target: ClickHouseTarget): Promise<ClickHouseClient[]> {
+  return Promise.all([1, 2].map(() => openClickHouse(target)))
+}
+
 export async function startProjectorService(
   opts: ProjectorServiceOptions,
 ): Promise<ProjectorService> {
   const clickhouse = await openClickHouse(opts.clickhouse)
-  // Two more sessions, so a batch's tables are inserted three at a time (projector.ts).
-  const insertSessions = await Promise.all([1, 2].map(() => openClickHouse(opts.clickhouse)))
+  const insertSessions = await openInsertSessions(opts.clickhouse)
   const metrics = createProjectorMetrics()
   const running = await startProjector({
     brokers: opts.brokers,

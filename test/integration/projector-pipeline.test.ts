@@ -8,10 +8,10 @@ import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { createCodec, type Codec } from '../../lib/avro/codec.ts'
 import type { DeadLetter, Event } from '../../lib/avro/types.generated.ts'
-import { openClickHouse } from '../../lib/clickhouse/client-factory.ts'
 import { ensureTopics } from '../../lib/kafka/topics.ts'
 import { schemasDir } from '../../lib/paths.ts'
 import { syntheticRecord } from '../../bench/synthetic.ts'
+import { openInsertSessions } from '../../services/projector/index.ts'
 import { createProjectorMetrics } from '../../services/projector/metrics.ts'
 import { startProjector } from '../../services/projector/projector.ts'
 import { createTestClickHouse, type TestClickHouse } from '../support/clickhouse.ts'
@@ -72,7 +72,7 @@ describe('a projector that lags behind the log', () => {
     let failed: Range | undefined
     const groupId = `pipeline-${randomUUID()}`
     // Three sessions, as the service runs it: a group's tables are inserted concurrently.
-    const insertSessions = await Promise.all([1, 2].map(() => openClickHouse(ch.target)))
+    const insertSessions = await openInsertSessions(ch.target)
     const projector = await startProjector({
       brokers: inject('kafkaBrokers'),
       topic,

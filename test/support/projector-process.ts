@@ -9,6 +9,7 @@ import type { DeadLetter, Event } from '../../lib/avro/types.generated.ts'
 import { openClickHouse } from '../../lib/clickhouse/client-factory.ts'
 import { migrateTarget } from '../../lib/clickhouse/migrations.ts'
 import { migrationsDir, schemasDir } from '../../lib/paths.ts'
+import { openInsertSessions } from '../../services/projector/index.ts'
 import { createProjectorMetrics } from '../../services/projector/metrics.ts'
 import { startProjector } from '../../services/projector/projector.ts'
 
@@ -30,7 +31,7 @@ const target = {
 await migrateTarget(target, migrationsDir)
 const clickhouse = await openClickHouse(target)
 // Three sessions, as services/projector/index.ts runs it, so a kill lands mid concurrent inserts.
-const insertSessions = await Promise.all([1, 2].map(() => openClickHouse(target)))
+const insertSessions = await openInsertSessions(target)
 const projector = await startProjector({
   brokers,
   topic,
