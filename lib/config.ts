@@ -105,6 +105,13 @@ export const settings = {
     default: '8081',
     parse: port,
   },
+  DASHBOARDS_SESSIONS: {
+    description:
+      'Embedded engine: panel queries the dashboards run at once, each on a read-only session of its own, so a fast panel does not wait behind a slow one.',
+    expects: 'an integer 1-16',
+    default: '3',
+    parse: integer(1, 16),
+  },
   DASHBOARDS_TOKEN: {
     description:
       'Protects the dashboards and their API: a bearer token, or the password of Basic credentials. Unset: open.',

@@ -40,6 +40,7 @@ export const dashboardsCommand: Command = {
       clickhouse: target,
       host: cfg.HOST,
       port: cfg.DASHBOARDS_PORT,
+      sessions: cfg.DASHBOARDS_SESSIONS,
       log: rt.log,
       auth: token ? { token } : undefined,
     })

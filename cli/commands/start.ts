@@ -51,6 +51,7 @@ export const startCommand: Command = {
       clickhouse: target,
       host: cfg.HOST,
       port: cfg.DASHBOARDS_PORT,
+      sessions: cfg.DASHBOARDS_SESSIONS,
       log: rt.log,
       ingestUrl: ingest.url,
       auth: cfg.DASHBOARDS_TOKEN ? { token: cfg.DASHBOARDS_TOKEN } : undefined,

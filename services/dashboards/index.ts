@@ -1,4 +1,4 @@
-// Starts the dashboards: the panel files, a read-only ClickHouse session of their own, the HTTP
+// Starts the dashboards: the panel files, read-only ClickHouse sessions of their own, the HTTP
 // server. Used by `hookhouse dashboards` alone and by `hookhouse start` beside the other services.
 import type { ClickHouseTarget } from '../../lib/clickhouse/client-factory.ts'
 import type { Logger } from '../../lib/logger.ts'
@@ -21,6 +21,8 @@ export interface DashboardsOptions {
   ingestUrl?: string
   /** Folder of the panel SQL files (dashboards/panels by default). */
   panelsDir?: string
+  /** Embedded engine: panel queries run at once (default 3). */
+  sessions?: number
 }
 
 export interface RunningDashboards {
@@ -31,7 +33,7 @@ export interface RunningDashboards {
 export async function startDashboards(opts: DashboardsOptions): Promise<RunningDashboards> {
   // Panel files are checked before anything opens: a broken one stops start-up with its name.
   const panels = loadPanels(opts.panelsDir ?? panelsDir)
-  const clickhouse = await openReadOnlySession(opts.clickhouse)
+  const clickhouse = await openReadOnlySession(opts.clickhouse, { sessions: opts.sessions })
   const app = buildDashboardsApp({
     clickhouse,
     panels,

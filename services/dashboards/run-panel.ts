@@ -13,11 +13,6 @@ export interface PanelResult {
   rows: Record<string, unknown>[]
 }
 
-interface JsonResult {
-  meta: Column[]
-  data: Record<string, unknown>[]
-}
-
 // ClickHouse's JSON output quotes 64-bit integers (output_format_json_quote_64bit_integers), and a
 // read-only session may not change that setting: counts come back as "4". They are turned back
 // into numbers here, from the column types the result carries, when a double holds them exactly.
@@ -42,11 +37,7 @@ export async function runPanel(
   panel: Panel,
   values: BoundValues,
 ): Promise<PanelResult> {
-  const result = await session.run(async (client) => {
-    const rs = await client.query({ query: panel.sql, format: 'JSON', query_params: values })
-    return rs.json<Record<string, unknown>>()
-  })
-  const { meta, data } = result as unknown as JsonResult
+  const { meta, data } = await session.select(panel.sql, values)
   const wide = meta.filter((c) => wideInteger.test(c.type)).map((c) => c.name)
   const times = meta.filter((c) => dateTime.test(c.type)).map((c) => c.name)
   if (wide.length > 0 || times.length > 0) {
@@ -64,15 +55,10 @@ export async function missingRelations(
   names: readonly string[],
 ): Promise<string[]> {
   if (names.length === 0) return []
-  const rows = await session.run(async (client) => {
-    const rs = await client.query({
-      query:
-        'SELECT name FROM system.tables WHERE database = currentDatabase() AND has({names:Array(String)}, name)',
-      format: 'JSONEachRow',
-      query_params: { names },
-    })
-    return rs.json<{ name: string }>()
-  })
-  const present = new Set(rows.map((r) => r.name))
+  const { data } = await session.select<{ name: string }>(
+    'SELECT name FROM system.tables WHERE database = currentDatabase()',
+    {},
+  )
+  const present = new Set(data.map((r) => r.name))
   return names.filter((n) => !present.has(n))
 }

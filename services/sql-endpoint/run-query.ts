@@ -10,7 +10,8 @@ import type { ClickHouseSettings } from '@clickhouse/client'
 import { fromEngineError } from './errors.ts'
 import { headerLength, outputFormat, type OutputFormat } from './formats.ts'
 import type { SqlRequest } from './http-request.ts'
-import { quoteIdentifier, quoteString, useDatabase, type ReadOnlySession } from './session-pool.ts'
+import { quoteIdentifier, quoteString } from '../../lib/clickhouse/sql-literals.ts'
+import { useDatabase, type ReadOnlySession } from './session-pool.ts'
 import type { QueryText } from './sql-text.ts'
 
 export interface Progress {

@@ -13,6 +13,7 @@ import {
   type ClickHouseClient,
   type ClickHouseTarget,
 } from '../../lib/clickhouse/client-factory.ts'
+import { quoteIdentifier, quoteString } from '../../lib/clickhouse/sql-literals.ts'
 import { errors, fromEngineError } from './errors.ts'
 
 export interface SqlLimits {
@@ -133,12 +134,4 @@ export async function useDatabase(session: ReadOnlySession, database: string): P
     throw fromEngineError(err)
   }
   session.database = database
-}
-
-export function quoteIdentifier(name: string): string {
-  return `\`${name.replace(/\\/g, '\\\\').replace(/`/g, '\\`')}\``
-}
-
-export function quoteString(value: string): string {
-  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`
 }

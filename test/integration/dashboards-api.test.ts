@@ -9,7 +9,7 @@ import type { ClickHouseClient } from '../../lib/clickhouse/client-factory.ts'
 import { projections } from '../../services/projector/projections/index.ts'
 import { startDashboards } from '../../services/dashboards/index.ts'
 import { createDashboardsMetrics } from '../../services/dashboards/metrics.ts'
-import { loadPanels, parsePanel } from '../../services/dashboards/panels.ts'
+import { loadPanels, parsePanel, type Panel } from '../../services/dashboards/panels.ts'
 import {
   openReadOnlySession,
   type ReadOnlySession,
@@ -419,32 +419,42 @@ describe('bad requests', () => {
   })
 })
 
+/** A panel that runs until max_execution_time stops it, with a bound parameter or without. */
+function endlessPanel(bound: boolean): Panel {
+  const params = bound ? '-- params: project\n' : ''
+  const where = bound ? " WHERE {project:String} = ''" : ''
+  return parsePanel(
+    'endless',
+    `-- title: Endless\n-- description: never ends\n-- page: commits\n-- chart: table\n${params}` +
+      `SELECT sum(number) AS s FROM system.numbers${where}`,
+  )
+}
+
+/** The dashboards on `session`, with `extra` beside the shipped panels. */
+function appOn(session: ReadOnlySession, extra: Panel) {
+  return buildDashboardsApp({
+    clickhouse: session,
+    panels: [extra, ...loadPanels()],
+    assets: loadStaticAssets(),
+    metrics: createDashboardsMetrics(),
+    log,
+  })
+}
+
 describe('the read-only session', () => {
   it('refuses writes and refuses lifting read-only', async () => {
-    const { client } = readOnly
-    await expect(
-      client.command({ query: "INSERT INTO events (event_id) VALUES ('x')" }),
-    ).rejects.toThrow(/readonly/i)
-    await expect(client.command({ query: 'SET readonly = 0' })).rejects.toThrow(/readonly/i)
-    await expect(client.command({ query: 'DROP TABLE jobs' })).rejects.toThrow(/readonly/i)
+    const attempt = (query: string) => readOnly.run((client) => client.command({ query }))
+    await expect(attempt("INSERT INTO events (event_id) VALUES ('x')")).rejects.toThrow(/readonly/i)
+    await expect(attempt('SET readonly = 0')).rejects.toThrow(/readonly/i)
+    await expect(attempt('DROP TABLE jobs')).rejects.toThrow(/readonly/i)
   })
 
   // The embedded engine answers the query after a timed-out one with the stopped query's JSON
   // followed by its own, which no JSON parser reads: the session is replaced after a timeout.
   it('answers the next panel correctly after one is stopped at max_execution_time', async () => {
-    const session = await openReadOnlySession(ch.target, { maxExecutionSeconds: 1 })
-    const endless = parsePanel(
-      'endless',
-      '-- title: Endless\n-- description: never ends\n-- page: commits\n-- chart: table\n' +
-        'SELECT sum(number) AS s FROM system.numbers',
-    )
-    const timed = buildDashboardsApp({
-      clickhouse: session,
-      panels: [endless, ...loadPanels()],
-      assets: loadStaticAssets(),
-      metrics: createDashboardsMetrics(),
-      log,
-    })
+    // One session, so the next panel runs where the stopped one did.
+    const session = await openReadOnlySession(ch.target, { maxExecutionSeconds: 1, sessions: 1 })
+    const timed = appOn(session, endlessPanel(false))
     try {
       const stopped = await timed.inject({ method: 'GET', url: '/api/panels/endless' })
       expect(stopped.statusCode).toBe(504)
@@ -462,11 +472,85 @@ describe('the read-only session', () => {
       ])
       expect(session.replaced).toBe(1)
       // The new session is read-only too.
-      await expect(session.client.command({ query: 'DROP TABLE jobs' })).rejects.toThrow(
-        /readonly/i,
-      )
+      await expect(
+        session.run((client) => client.command({ query: 'DROP TABLE jobs' })),
+      ).rejects.toThrow(/readonly/i)
     } finally {
       await timed.close()
+      await session.close()
+    }
+  })
+})
+
+describe('bound parameters on the embedded sessions', () => {
+  it('reach the engine as data, whatever they hold', async () => {
+    const values = [
+      'group/project',
+      "it's",
+      'back\\slash \\N \\t',
+      'tab\tnew\nline\rreturn',
+      "'; DROP TABLE jobs; --",
+      '{project:String}',
+      'ünïcödé ✓',
+      '',
+    ]
+    for (const v of values) {
+      const { data } = await readOnly.select<{ v: string; n: number }>(
+        'SELECT {v:String} AS v, length({v:String}) AS n',
+        { v },
+      )
+      expect(data).toEqual([{ v, n: Buffer.byteLength(v) }])
+    }
+    const { data } = await readOnly.select<{ t: string }>(
+      "SELECT toString({t:DateTime64(3, 'UTC')}) AS t",
+      { t: '2026-11-23 12:34:56.789' },
+    )
+    expect(data).toEqual([{ t: '2026-11-23 12:34:56.789' }])
+    const { data: jobs } = await readOnly.select<{ n: number }>(
+      "SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name = 'jobs'",
+      {},
+    )
+    expect(jobs).toEqual([{ n: 1 }])
+  })
+
+  it('keep each query its own values when queries run at once', async () => {
+    const session = await openReadOnlySession(ch.target, { sessions: 3 })
+    try {
+      const asked = Array.from({ length: 24 }, (_, i) => `value-${i}`)
+      const answers = await Promise.all(
+        asked.map((v) =>
+          session.select<{ v: string }>(
+            'SELECT {v:String} AS v FROM numbers(200000) WHERE number % 100000 = 0 LIMIT 1',
+            { v },
+          ),
+        ),
+      )
+      expect(answers.map((a) => a.data[0]?.v)).toEqual(asked)
+    } finally {
+      await session.close()
+    }
+  })
+
+  // chdb runs every query that carries query_params through one process-wide chain: bound that
+  // way, this panel waited for the slow one to be stopped, on whichever session.
+  it('answer a fast panel while a slow one runs on another session', async () => {
+    const session = await openReadOnlySession(ch.target, { maxExecutionSeconds: 5, sessions: 2 })
+    const app = appOn(session, endlessPanel(true))
+    try {
+      let slowSettled = false
+      const stopped = app
+        .inject({ method: 'GET', url: '/api/panels/endless' })
+        .finally(() => (slowSettled = true))
+      const fast = await app.inject({
+        method: 'GET',
+        url: `/api/panels/commits_per_day?${all}&project=15`,
+      })
+      expect(fast.statusCode, fast.body).toBe(200)
+      expect(fast.json().rows).toHaveLength(4)
+      expect(slowSettled).toBe(false)
+      expect((await stopped).statusCode).toBe(504)
+    } finally {
+      await app.close()
       await session.close()
     }
   })
