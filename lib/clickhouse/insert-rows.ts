@@ -21,6 +21,7 @@ import {
   type Column,
   type RowBinaryEncoder,
 } from './row-binary.ts'
+import { quoteString } from './sql-literals.ts'
 
 export type InsertSettings = Record<string, string | number>
 
@@ -160,10 +161,10 @@ async function loadEncoder(
   table: string,
   names: string[],
 ): Promise<RowBinaryEncoder | null> {
+  // Names from configuration, quoted here: with query_params the embedded engine would queue this
+  // behind every other parameterised query of the process (services/dashboards/read-only-session.ts).
   const rs = await client.query({
-    query:
-      'SELECT name, type FROM system.columns WHERE database = {db:String} AND table = {t:String}',
-    query_params: { db: database, t: table },
+    query: `SELECT name, type FROM system.columns WHERE database = ${quoteString(database)} AND table = ${quoteString(table)}`,
     format: 'JSONEachRow',
   })
   const types = new Map((await rs.json<Column>()).map((c) => [c.name, c.type]))
