@@ -1,8 +1,8 @@
 // The hookhouse web UI: one module, no build step. It reads the panel list from /api/panels, draws
 // the panels of this page with ECharts (served from node_modules), keeps the filters in the URL
-// query string and refreshes every 30 s. Data only ever reaches the page as text or chart values,
-// never as HTML.
-/* global document, window, fetch, history, location, URLSearchParams, Option, echarts */
+// query string and refreshes 30 s after the last refresh finished. Data only ever reaches the page
+// as text or chart values, never as HTML.
+/* global document, window, fetch, history, location, URLSearchParams, Option, AbortController, echarts */
 
 const REFRESH_MS = 30_000
 const page = document.body.dataset.page
@@ -33,8 +33,8 @@ function panelQuery(panel, f) {
   return `/api/panels/${encodeURIComponent(panel.name)}${s ? `?${s}` : ''}`
 }
 
-async function getJson(url) {
-  const res = await fetch(url, { headers: { accept: 'application/json' } })
+async function getJson(url, signal) {
+  const res = await fetch(url, { headers: { accept: 'application/json' }, signal })
   const body = await res.json().catch(() => ({}))
   if (!res.ok) throw new Error(body?.error?.message ?? `${res.status} ${res.statusText}`)
   return body
@@ -329,10 +329,29 @@ function panelCard(panel) {
   return card
 }
 
-async function drawPanel(card, panel, f) {
+// The request each card is waiting for. A panel over a large range can take longer than the
+// refresh interval: a refresh does not ask again for a query still running, and a filter change
+// drops the answer to the old filters, which could otherwise arrive last and be drawn.
+const pending = new Map()
+
+function drawPanel(card, panel, f) {
+  const url = panelQuery(panel, f)
+  const waiting = pending.get(card)
+  if (waiting?.url === url) return waiting.done
+  waiting?.controller.abort()
+  const controller = new AbortController()
+  const done = fetchAndDraw(card, panel, url, controller).finally(() => {
+    if (pending.get(card)?.controller === controller) pending.delete(card)
+  })
+  pending.set(card, { url, controller, done })
+  return done
+}
+
+async function fetchAndDraw(card, panel, url, controller) {
   const body = card.querySelector('.body')
   try {
-    const { columns, rows } = await getJson(panelQuery(panel, f))
+    const { columns, rows } = await getJson(url, controller.signal)
+    if (controller.signal.aborted) return
     card.dataset.rows = String(rows.length)
     const chartKind = ['line', 'bar', 'hbar', 'heatmap'].includes(panel.chart)
     if (rows.length === 0 && panel.chart !== 'stat') {
@@ -355,6 +374,7 @@ async function drawPanel(card, panel, f) {
     else tableView(body, panel, columns, rows)
     card.dataset.state = 'ready'
   } catch (err) {
+    if (controller.signal.aborted) return
     disposeChart(body)
     message(body, err.message, true)
     card.dataset.state = 'error'
@@ -410,10 +430,17 @@ async function main() {
   const cards = panels.map((p) => [panelCard(p), p])
   container.replaceChildren(...cards.map(([c]) => c))
 
+  // The next refresh is due REFRESH_MS after the latest one finished, never while it runs.
+  let timer
+  let latest = 0
   const refresh = async () => {
+    window.clearTimeout(timer)
+    const run = ++latest
     const f = currentFilters()
     await Promise.all([showEmptyState(), ...cards.map(([card, p]) => drawPanel(card, p, f))])
+    if (run !== latest) return
     status.textContent = `Updated ${new Date().toLocaleTimeString()}; refreshes every ${REFRESH_MS / 1000} s.`
+    timer = window.setTimeout(() => void refresh(), REFRESH_MS)
   }
 
   syncForm(form, currentFilters())
@@ -431,7 +458,6 @@ async function main() {
   window.addEventListener('resize', () => charts.forEach((c) => c.resize()))
   void fillSuggestions()
   await refresh()
-  window.setInterval(() => void refresh(), REFRESH_MS)
 }
 
 void main()
