@@ -23,4 +23,5 @@ export const derivedTables = [
   'branch_commit_pushes',
   'merge_request_refs',
   'branch_arrivals_by_time',
+  'merge_request_cycle_merged_facts',
 ] as const

@@ -28,6 +28,7 @@ import {
   renovate,
   toEvent,
   WEB,
+  mergeRequestHook as mergeRequest,
   type Delivery,
 } from '../support/dora-story.ts'
 import {
@@ -53,37 +54,6 @@ const push = (branch: string, commits: { id: string; at: number }[], at: number)
 
 const deployment = (id: number, status: string, at: number, commit: string): Delivery =>
   deploymentHook(id, 'production', 'production', status, at, commit, null)
-
-function mergeRequest(
-  iid: number,
-  action: string,
-  actor: typeof alice,
-  updatedAt: number,
-  attributes: Record<string, unknown>,
-): Delivery {
-  return {
-    header: 'Merge Request Hook',
-    receivedAt: updatedAt + 1000,
-    body: {
-      object_kind: 'merge_request',
-      user: actor,
-      project: WEB,
-      object_attributes: {
-        id: 50_000 + iid,
-        iid,
-        title: `Change ${iid}`,
-        state: action === 'merge' ? 'merged' : 'opened',
-        action,
-        target_branch: 'main',
-        source_project_id: WEB.id,
-        target_project_id: WEB.id,
-        author_id: alice.id,
-        updated_at: iso(updatedAt),
-        ...attributes,
-      },
-    },
-  }
-}
 
 const mr5 = { source_branch: 'feature/x', created_at: iso(T - H) }
 const mr7 = { source_branch: 'feature/y' }

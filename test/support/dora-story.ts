@@ -170,14 +170,16 @@ function issue(
   }
 }
 
-function mergeRequest(
+/**
+ * A Merge Request Hook on WEB by `actor`, received a second after `updatedAt`; `attributes` add
+ * to or replace the object's (source branch, created_at, merged_at, ...).
+ */
+export function mergeRequestHook(
   iid: number,
-  title: string,
   action: string,
   actor: typeof alice,
-  createdAt: number,
   updatedAt: number,
-  extra: Record<string, unknown> = {},
+  attributes: Record<string, unknown> = {},
 ): Delivery {
   return {
     header: 'Merge Request Hook',
@@ -189,20 +191,35 @@ function mergeRequest(
       object_attributes: {
         id: 50_000 + iid,
         iid,
-        title,
+        title: `Change ${iid}`,
         state: action === 'merge' ? 'merged' : 'opened',
         action,
-        source_branch: 'feature/x',
         target_branch: 'main',
         source_project_id: WEB.id,
         target_project_id: WEB.id,
         author_id: alice.id,
-        created_at: iso(createdAt),
         updated_at: iso(updatedAt),
-        ...extra,
+        ...attributes,
       },
     },
   }
+}
+
+function mergeRequest(
+  iid: number,
+  title: string,
+  action: string,
+  actor: typeof alice,
+  createdAt: number,
+  updatedAt: number,
+  extra: Record<string, unknown> = {},
+): Delivery {
+  return mergeRequestHook(iid, action, actor, updatedAt, {
+    title,
+    source_branch: 'feature/x',
+    created_at: iso(createdAt),
+    ...extra,
+  })
 }
 
 export function note(mrIid: number, noteId: number, author: typeof alice, at: number): Delivery {
