@@ -30,6 +30,13 @@ import { insertRows } from '../lib/clickhouse/insert-rows.ts'
 import { startLocalKafka } from '../lib/kafka/local-broker.ts'
 import { ensureTopics } from '../lib/kafka/topics.ts'
 import { migrationsDir, schemasDir } from '../lib/paths.ts'
+import { loadPanels } from '../services/dashboards/panels.ts'
+import { readPanelParams } from '../services/dashboards/params.ts'
+import {
+  defaultThreadPriority,
+  openReadOnlySession,
+} from '../services/dashboards/read-only-session.ts'
+import { runPanel } from '../services/dashboards/run-panel.ts'
 import { startIngest } from '../services/ingest/index.ts'
 import { openInsertSessions } from '../services/projector/index.ts'
 import { createProjectorMetrics } from '../services/projector/metrics.ts'
@@ -60,12 +67,17 @@ async function run(ctx: BenchContext): Promise<void> {
       rate: { type: 'string', default: '1000' },
       'rate-duration': { type: 'string', default: '15' },
       batch: { type: 'string', default: '25000' },
+      // Dashboards reading while the freshness phase runs: sessions looping over every panel.
+      'read-load': { type: 'string', default: '0' },
+      'read-priority': { type: 'string', default: String(defaultThreadPriority) },
     },
   })
   const n = Number(opt.events)
   const rate = Number(opt.rate)
   const rateSeconds = Number(opt['rate-duration'])
   const batchMaxEvents = Number(opt.batch)
+  const readLoad = Number(opt['read-load'])
+  const readPriority = Number(opt['read-priority'])
 
   const dir = mkdtempSync(join(tmpdir(), 'hookhouse-bench-projector-'))
   ctx.defer(() => rmSync(dir, { recursive: true, force: true }))
@@ -341,6 +353,7 @@ async function run(ctx: BenchContext): Promise<void> {
       await new Promise((r) => setTimeout(r, 20))
     }
   })()
+  const readers = readLoad > 0 ? await panelReadLoad(target, readLoad, readPriority) : undefined
   const spec: FreshnessSpec = {
     url: ingest.url,
     rate,
@@ -371,6 +384,7 @@ async function run(ctx: BenchContext): Promise<void> {
   }
   polling = false
   await poller
+  const reads = await readers?.stop()
   const lags = [...acked].flatMap(([id, at]) => {
     const v = visible.get(id)
     return v === undefined ? [] : [Math.max(0, v - at)]
@@ -379,6 +393,10 @@ async function run(ctx: BenchContext): Promise<void> {
   console.log(
     `\nFreshness: ${rate} deliveries/s for ${rateSeconds} s through ingest -> Kafka -> projector -> ClickHouse (poll every 20 ms)`,
   )
+  if (reads)
+    console.log(
+      `while ${readLoad} dashboards sessions (os_thread_priority ${readPriority}) ran every panel in a loop: ${fmt.int(reads.queries)} panel queries, ${fmt.int(reads.failed)} failed`,
+    )
   console.log(
     table(
       ['acknowledged', 'not 2xx', 'visible', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms'],
@@ -398,3 +416,36 @@ async function run(ctx: BenchContext): Promise<void> {
 }
 
 export type { BenchContext }
+
+/**
+ * `sessions` dashboards sessions, each running every panel back to back until stopped: several
+ * people with the dashboards open, as CPU beside the projector.
+ */
+async function panelReadLoad(target: ClickHouseTarget, sessions: number, threadPriority: number) {
+  const session = await openReadOnlySession(target, { sessions, threadPriority })
+  const panels = loadPanels()
+  let running = true
+  let queries = 0
+  let failed = 0
+  const loops = Array.from({ length: sessions }, async () => {
+    while (running) {
+      for (const panel of panels) {
+        if (!running) break
+        const params = readPanelParams(panel, { from: '2026-10-01', to: 'now' })
+        if (!params.ok) throw new Error(`${panel.name}: ${params.error.message}`)
+        await runPanel(session, panel, params.values).then(
+          () => queries++,
+          () => failed++,
+        )
+      }
+    }
+  })
+  return {
+    async stop() {
+      running = false
+      await Promise.all(loops)
+      await session.close()
+      return { queries, failed }
+    },
+  }
+}
