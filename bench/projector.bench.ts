@@ -32,10 +32,7 @@ import { ensureTopics } from '../lib/kafka/topics.ts'
 import { migrationsDir, schemasDir } from '../lib/paths.ts'
 import { loadPanels } from '../services/dashboards/panels.ts'
 import { readPanelParams } from '../services/dashboards/params.ts'
-import {
-  defaultThreadPriority,
-  openReadOnlySession,
-} from '../services/dashboards/read-only-session.ts'
+import { openReadOnlySession } from '../services/dashboards/read-only-session.ts'
 import { runPanel } from '../services/dashboards/run-panel.ts'
 import { startIngest } from '../services/ingest/index.ts'
 import { openInsertSessions } from '../services/projector/index.ts'
@@ -69,7 +66,6 @@ async function run(ctx: BenchContext): Promise<void> {
       batch: { type: 'string', default: '25000' },
       // Dashboards reading while the freshness phase runs: sessions looping over every panel.
       'read-load': { type: 'string', default: '0' },
-      'read-priority': { type: 'string', default: String(defaultThreadPriority) },
     },
   })
   const n = Number(opt.events)
@@ -77,7 +73,6 @@ async function run(ctx: BenchContext): Promise<void> {
   const rateSeconds = Number(opt['rate-duration'])
   const batchMaxEvents = Number(opt.batch)
   const readLoad = Number(opt['read-load'])
-  const readPriority = Number(opt['read-priority'])
 
   const dir = mkdtempSync(join(tmpdir(), 'hookhouse-bench-projector-'))
   ctx.defer(() => rmSync(dir, { recursive: true, force: true }))
@@ -353,7 +348,7 @@ async function run(ctx: BenchContext): Promise<void> {
       await new Promise((r) => setTimeout(r, 20))
     }
   })()
-  const readers = readLoad > 0 ? await panelReadLoad(target, readLoad, readPriority) : undefined
+  const readers = readLoad > 0 ? await panelReadLoad(target, readLoad) : undefined
   const spec: FreshnessSpec = {
     url: ingest.url,
     rate,
@@ -395,7 +390,7 @@ async function run(ctx: BenchContext): Promise<void> {
   )
   if (reads)
     console.log(
-      `while ${readLoad} dashboards sessions (os_thread_priority ${readPriority}) ran every panel in a loop: ${fmt.int(reads.queries)} panel queries, ${fmt.int(reads.failed)} failed`,
+      `while ${readLoad} dashboards sessions ran every panel in a loop: ${fmt.int(reads.queries)} panel queries, ${fmt.int(reads.failed)} failed`,
     )
   console.log(
     table(
@@ -421,8 +416,8 @@ export type { BenchContext }
  * `sessions` dashboards sessions, each running every panel back to back until stopped: several
  * people with the dashboards open, as CPU beside the projector.
  */
-async function panelReadLoad(target: ClickHouseTarget, sessions: number, threadPriority: number) {
-  const session = await openReadOnlySession(target, { sessions, threadPriority })
+async function panelReadLoad(target: ClickHouseTarget, sessions: number) {
+  const session = await openReadOnlySession(target, { sessions })
   const panels = loadPanels()
   let running = true
   let queries = 0

@@ -3,6 +3,7 @@
 // Options after the names go to every benchmark selected, e.g. `node bench/run.ts ingest
 // --rounds 5`. Whatever a benchmark starts (brokers, servers, child processes) it registers
 // with ctx.defer, and it is stopped on success, on error and on Ctrl-C.
+import '../lib/libuv-threadpool.ts'
 import { readdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'

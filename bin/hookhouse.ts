@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Entry point. Node 24 runs the TypeScript sources directly (type stripping); `npm start` puts
 // Node 24 on PATH through the `node` devDependency whatever the machine has.
+import '../lib/libuv-threadpool.ts'
 import { main } from '../cli/main.ts'
 
 const [major] = process.versions.node.split('.').map(Number)

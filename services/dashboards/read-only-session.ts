@@ -34,19 +34,11 @@ export const maxExecutionSeconds = 30
 /** Embedded engine sessions the dashboards query at once, by default. */
 export const defaultSessions = 3
 
-/**
- * Embedded engine: the nice value of the dashboards' query threads (os_thread_priority), by
- * default. They share the process and its cores with the projector, whose inserts set freshness.
- */
-export const defaultThreadPriority = 19
-
 export interface ReadOnlySessionOptions {
   /** max_execution_time of the sessions, in seconds (default 30). */
   maxExecutionSeconds?: number
   /** Embedded engine: queries that run at once, one session each (default 3). */
   sessions?: number
-  /** Embedded engine: os_thread_priority of the query threads, 0 (normal) to 19 (default). */
-  threadPriority?: number
 }
 
 export interface SelectResult<Row> {
@@ -60,18 +52,12 @@ export function isTimeout(err: unknown): boolean {
   return e?.code === '159' || e?.type === 'TIMEOUT_EXCEEDED'
 }
 
-interface Limits {
-  seconds: number
-  threadPriority: number
-}
-
-async function openClient(target: ClickHouseTarget, limits: Limits): Promise<ClickHouseClient> {
+async function openClient(target: ClickHouseTarget, seconds: number): Promise<ClickHouseClient> {
   if (target.url !== undefined) {
-    return openClickHouse(target, { settings: { readonly: 1, max_execution_time: limits.seconds } })
+    return openClickHouse(target, { settings: { readonly: 1, max_execution_time: seconds } })
   }
   const client = await openClickHouse(target)
-  await client.command({ query: `SET max_execution_time = ${limits.seconds}` })
-  await client.command({ query: `SET os_thread_priority = ${limits.threadPriority}` })
+  await client.command({ query: `SET max_execution_time = ${seconds}` })
   await client.command({ query: 'SET readonly = 1' })
   return client
 }
@@ -84,7 +70,7 @@ function positiveInteger(name: string, n: number): number {
 
 export class ReadOnlySession {
   readonly #target: ClickHouseTarget
-  readonly #limits: Limits
+  readonly #seconds: number
   /** Server: the one shared client. Embedded: the sessions, each lent to one query at a time. */
   readonly #clients: ClickHouseClient[]
   readonly #free: ClickHouseClient[]
@@ -93,9 +79,9 @@ export class ReadOnlySession {
   /** How many times a timed-out embedded session was replaced (for tests and logs). */
   replaced = 0
 
-  private constructor(target: ClickHouseTarget, limits: Limits, clients: ClickHouseClient[]) {
+  private constructor(target: ClickHouseTarget, seconds: number, clients: ClickHouseClient[]) {
     this.#target = target
-    this.#limits = limits
+    this.#seconds = seconds
     this.#clients = clients
     this.#free = [...clients]
   }
@@ -104,34 +90,25 @@ export class ReadOnlySession {
     target: ClickHouseTarget,
     opts: ReadOnlySessionOptions = {},
   ): Promise<ReadOnlySession> {
-    const limits: Limits = {
-      seconds: positiveInteger(
-        'maxExecutionSeconds',
-        opts.maxExecutionSeconds ?? maxExecutionSeconds,
-      ),
-      threadPriority: opts.threadPriority ?? defaultThreadPriority,
-    }
-    if (!(
-      Number.isInteger(limits.threadPriority) &&
-      limits.threadPriority >= 0 &&
-      limits.threadPriority <= 19
-    ))
-      throw new Error(`threadPriority must be an integer 0-19, got ${limits.threadPriority}`)
+    const seconds = positiveInteger(
+      'maxExecutionSeconds',
+      opts.maxExecutionSeconds ?? maxExecutionSeconds,
+    )
     const count =
       target.url === undefined ? positiveInteger('sessions', opts.sessions ?? defaultSessions) : 1
     const clients: ClickHouseClient[] = []
     try {
-      for (let i = 0; i < count; i++) clients.push(await openClient(target, limits))
+      for (let i = 0; i < count; i++) clients.push(await openClient(target, seconds))
     } catch (err) {
       await Promise.all(clients.map((c) => c.close()))
       throw err
     }
-    return new ReadOnlySession(target, limits, clients)
+    return new ReadOnlySession(target, seconds, clients)
   }
 
   /** max_execution_time of the sessions, in seconds. */
   get maxExecutionSeconds(): number {
-    return this.#limits.seconds
+    return this.#seconds
   }
 
   get #embedded(): boolean {
@@ -191,7 +168,7 @@ export class ReadOnlySession {
 
   async #replace(timedOut: ClickHouseClient): Promise<ClickHouseClient> {
     if (this.#closed) return timedOut
-    const fresh = await openClient(this.#target, this.#limits)
+    const fresh = await openClient(this.#target, this.#seconds)
     this.#clients[this.#clients.indexOf(timedOut)] = fresh
     this.replaced++
     await timedOut.close().catch(() => undefined)

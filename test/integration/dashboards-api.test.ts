@@ -449,19 +449,6 @@ describe('the read-only session', () => {
     await expect(attempt('DROP TABLE jobs')).rejects.toThrow(/readonly/i)
   })
 
-  // The embedded engine shares the process and its cores with the projector: the dashboards'
-  // query threads run at the lowest OS priority, so a heavy panel does not delay freshness.
-  it('runs its queries at the lowest thread priority, which it cannot raise', async () => {
-    const { data } = await readOnly.select<{ p: number }>(
-      "SELECT getSetting('os_thread_priority') AS p",
-      {},
-    )
-    expect(data).toEqual([{ p: 19 }])
-    await expect(
-      readOnly.run((client) => client.command({ query: 'SET os_thread_priority = 0' })),
-    ).rejects.toThrow(/readonly/i)
-  })
-
   // The embedded engine answers the query after a timed-out one with the stopped query's JSON
   // followed by its own, which no JSON parser reads: the session is replaced after a timeout.
   it('answers the next panel correctly after one is stopped at max_execution_time', async () => {
