@@ -12,25 +12,11 @@
 //   MR !7 (feature/y, its hooks carry no created_at, so it opens with the open event at T+8h):
 //   y1 pushed to feature/y at T+7h30 (committed T+6h30); bob comments T+8h30, approves T+9h,
 //   merges T+9h30 as m7; main push [m7] at T+9h45; production deploy of m7 at T+10h30.
-import { createHash } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Event } from '../../lib/avro/types.generated.ts'
 import { createTestClickHouse, queryRows, type TestClickHouse } from '../support/clickhouse.ts'
-import {
-  alice,
-  bob,
-  deploymentHook,
-  H,
-  iso,
-  MIN,
-  note,
-  push as storyPush,
-  renovate,
-  toEvent,
-  WEB,
-  mergeRequestHook as mergeRequest,
-  type Delivery,
-} from '../support/dora-story.ts'
+import { H, iso, toEvent } from '../support/dora-story.ts'
+import { mergeRequestHistory, T } from '../support/merge-request-history.ts'
 import {
   inBatches,
   panelRows,
@@ -39,64 +25,8 @@ import {
   viewFromMigration,
 } from '../support/replay-history.ts'
 
-const T = Date.UTC(2026, 2, 2, 9, 0, 0)
-const sha = (name: string) => createHash('sha1').update(name).digest('hex')
-const [f1, c1, c2, y1, m7] = ['f1', 'c1', 'c2', 'y1', 'm7'].map(sha) as [
-  string,
-  string,
-  string,
-  string,
-  string,
-]
+const history = mergeRequestHistory
 
-const push = (branch: string, commits: { id: string; at: number }[], at: number): Delivery =>
-  storyPush(WEB, branch, commits, at)
-
-const deployment = (id: number, status: string, at: number, commit: string): Delivery =>
-  deploymentHook(id, 'production', 'production', status, at, commit, null)
-
-const mr5 = { source_branch: 'feature/x', created_at: iso(T - H) }
-const mr7 = { source_branch: 'feature/y' }
-const history: Delivery[] = [
-  push('feature/x', [{ id: f1, at: T - 3 * H }], T - 2 * H),
-  push('main', [{ id: c1, at: T - 10 * MIN }], T),
-  deployment(1001, 'success', T + 2 * H, c1),
-  mergeRequest(5, 'open', alice, T - H, mr5),
-  mergeRequest(5, 'update', alice, T - 45 * MIN, mr5),
-  note(5, 901, alice, T - 55 * MIN),
-  note(5, 902, renovate, T - 50 * MIN),
-  note(5, 903, bob, T - 30 * MIN),
-  mergeRequest(5, 'update', alice, T + 30 * MIN, mr5),
-  mergeRequest(5, 'approved', bob, T + H, mr5),
-  mergeRequest(5, 'merge', bob, T + 4 * H, {
-    ...mr5,
-    merged_at: iso(T + 4 * H),
-    merge_commit_sha: c2,
-  }),
-  push(
-    'main',
-    [
-      { id: f1, at: T - 3 * H },
-      { id: c2, at: T + 4 * H },
-    ],
-    T + 4 * H,
-  ),
-  deployment(1003, 'failed', T + 5 * H, c2),
-  deployment(1004, 'success', T + 7 * H, c2),
-  push('feature/y', [{ id: y1, at: T + 6.5 * H }], T + 7.5 * H),
-  mergeRequest(7, 'open', alice, T + 8 * H, mr7),
-  note(7, 904, bob, T + 8.5 * H),
-  mergeRequest(7, 'approved', bob, T + 9 * H, mr7),
-  mergeRequest(7, 'merge', bob, T + 9.5 * H, {
-    ...mr7,
-    merged_at: iso(T + 9.5 * H),
-    merge_commit_sha: m7,
-  }),
-  push('main', [{ id: m7, at: T + 9.5 * H }], T + 9.75 * H),
-  deployment(1005, 'success', T + 10.5 * H, m7),
-]
-
-/** A seeded shuffle (mulberry32), so a failure can be replayed. */
 /** The events in batches, each batch inserted as the projector inserts one. */
 const scenarios: Record<string, (events: Event[]) => Event[][]> = {
   'one batch per event, in order': (events) => events.map((e) => [e]),
