@@ -348,7 +348,10 @@ async function run(ctx: BenchContext): Promise<void> {
       await new Promise((r) => setTimeout(r, 20))
     }
   })()
-  const readers = readLoad > 0 ? await panelReadLoad(target, readLoad) : undefined
+  const readers =
+    readLoad > 0
+      ? await panelReadLoad(target, readLoad, new Date(synth.startMs).toISOString())
+      : undefined
   const spec: FreshnessSpec = {
     url: ingest.url,
     rate,
@@ -413,22 +416,24 @@ async function run(ctx: BenchContext): Promise<void> {
 export type { BenchContext }
 
 /**
- * `sessions` dashboards sessions, each running every panel back to back until stopped: several
- * people with the dashboards open, as CPU beside the projector.
+ * `sessions` dashboards sessions, each running every panel from `from` to now back to back until
+ * stopped: several people with the dashboards open, beside the projector.
  */
-async function panelReadLoad(target: ClickHouseTarget, sessions: number) {
+async function panelReadLoad(target: ClickHouseTarget, sessions: number, from: string) {
   const session = await openReadOnlySession(target, { sessions })
-  const panels = loadPanels()
+  const panels = loadPanels().map((panel) => {
+    const params = readPanelParams(panel, { from, to: 'now' })
+    if (!params.ok) throw new Error(`${panel.name}: ${params.error.message}`)
+    return { panel, values: params.values }
+  })
   let running = true
   let queries = 0
   let failed = 0
   const loops = Array.from({ length: sessions }, async () => {
     while (running) {
-      for (const panel of panels) {
+      for (const { panel, values } of panels) {
         if (!running) break
-        const params = readPanelParams(panel, { from: '2026-10-01', to: 'now' })
-        if (!params.ok) throw new Error(`${panel.name}: ${params.error.message}`)
-        await runPanel(session, panel, params.values).then(
+        await runPanel(session, panel, values).then(
           () => queries++,
           () => failed++,
         )
